@@ -1,0 +1,20 @@
+import { NotSupportedError } from '@harmony-auth/core'
+
+/**
+ * SecretStore for AWS Secrets Manager.
+ *
+ * > [!WARNING]
+ * > Not available in this release: the constructor throws `ERR_NOT_SUPPORTED`. Use
+ * > `FilesystemSecretStore` from `@harmony-auth/filesystem` until this adapter ships.
+ *
+ * @throws NotSupportedError `ERR_NOT_SUPPORTED` always, in this release.
+ */
+export class AwsSecretsManagerStore {
+  constructor() {
+    throw new NotSupportedError(
+      'ERR_NOT_SUPPORTED',
+      'AwsSecretsManagerStore is not available in this release; use FilesystemSecretStore from @harmony-auth/filesystem',
+      { provider: 'aws' },
+    )
+  }
+}
