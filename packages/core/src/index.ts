@@ -1,3 +1,5 @@
+// PARALLEL WORK NOTE (temporary, the lead removes it): several helpers edit this tree at once.
+// Before you edit or commit, read /tmp/briefs/base.md: git protocol, deadlines and shared contracts.
 export {
   AuthorizationError,
   ConfigurationError,
@@ -29,3 +31,27 @@ export { silentLogger } from './support/logger.js'
 export type { LogFields, Logger } from './support/logger.js'
 export { systemClock } from './support/clock.js'
 export type { Clock } from './support/clock.js'
+export type {
+  AsymmetricAlgorithm,
+  AuthenticateFailure,
+  AuthenticateResult,
+  AuthenticateSuccess,
+  CertificateKeySource,
+  Hs256Options,
+  JsonWebKeyInput,
+  JsonWebKeySetInput,
+  JwkKeySource,
+  JwksKeySource,
+  JwtAlgorithm,
+  JwtHeader,
+  JwtPayload,
+  JwtVerifierOptions,
+  KeySource,
+  PathKeySource,
+  PemKeySource,
+  RemoteJwksKeySource,
+  VerificationFailure,
+  VerifiedKey,
+  VerifierCacheOptions,
+  VerifyResult,
+} from './jwt/types.js'
