@@ -1,1 +1,9 @@
-export {}
+export { startCloudEmulator } from './cloud-emulator.js'
+export type {
+  CloudEmulator,
+  CloudEmulatorOptions,
+  CloudFault,
+  EmulatedGateway,
+  IssuedToken,
+  RecordedRequest,
+} from './cloud-emulator-types.js'
