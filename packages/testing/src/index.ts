@@ -7,3 +7,12 @@ export type {
   IssuedToken,
   RecordedRequest,
 } from './cloud-emulator-types.js'
+export { startJwksServer } from './jwks-server.js'
+export type {
+  JwksRotateOptions,
+  JwksServer,
+  JwksServerOptions,
+  JwksSignOptions,
+} from './jwks-server.js'
+export type { JwksFault, JwksFaultOptions } from './jwks-faults.js'
+export type { JwksAlgorithm, JwksKeyInput, JwksTestKey } from './jwks-keys.js'
