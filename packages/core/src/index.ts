@@ -15,6 +15,7 @@ export {
   TokenStoreError,
 } from './errors.js'
 export type { ErrorDetails, HarmonyAuthErrorCode, HarmonyAuthErrorOptions } from './errors.js'
+export { JwtVerifier } from './jwt/verifier.js'
 export { Secret } from './secrets/secret.js'
 export type { SecretInput } from './secrets/secret.js'
 export { assertValidName, isValidName } from './secrets/names.js'

@@ -1,0 +1,66 @@
+import type { JwtAlgorithm } from './types.js'
+import { fail } from './parse.js'
+
+/** The header rules of a verifier, prepared at construction. */
+export interface HeaderPolicy {
+  algorithms: ReadonlySet<string>
+  /** The normalized media type `typ` must have, or undefined when `typ` is not checked. */
+  typ: string | undefined
+  crit: ReadonlySet<string>
+}
+
+/**
+ * Normalizes a `typ` value as a media type (RFC 7515 section 4.1.9): lower-cased, with
+ * `application/` added when the value has no slash.
+ */
+export function normalizeTyp(value: string): string {
+  const lower = value.toLowerCase()
+  return lower.includes('/') ? lower : `application/${lower}`
+}
+
+/**
+ * Checks the `crit` member (RFC 7515 section 4.1.11): a non-empty array of names, each understood
+ * by this verifier and present in the header. `b64` is understood only as `true`, because a JWT
+ * never has an unencoded payload (RFC 7797 section 7).
+ */
+function checkCrit(header: Record<string, unknown>, understood: ReadonlySet<string>): void {
+  const crit = header.crit
+  if (!Array.isArray(crit) || crit.length === 0)
+    fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+  for (const name of crit as unknown[]) {
+    if (typeof name !== 'string' || name.length === 0) {
+      fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+    }
+    if (header[name] === undefined) fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+    if (name === 'b64') {
+      if (header.b64 !== true)
+        fail('ERR_JWT_CRIT_UNSUPPORTED', 'JWT critical header is not supported')
+      continue
+    }
+    if (!understood.has(name))
+      fail('ERR_JWT_CRIT_UNSUPPORTED', 'JWT critical header is not supported')
+  }
+}
+
+/**
+ * Checks the header and returns its algorithm. Header members that name a key (`jwk`, `jku`,
+ * `x5u`, `x5c`) are never read: keys come only from the configuration.
+ *
+ * @throws JwtVerificationError `ERR_JWT_HEADER_INVALID`, `ERR_JWT_ALG_NOT_ALLOWED`,
+ *   `ERR_JWT_CRIT_UNSUPPORTED` or `ERR_JWT_TYP_INVALID`.
+ */
+export function checkHeader(header: Record<string, unknown>, policy: HeaderPolicy): JwtAlgorithm {
+  const { alg, kid, typ } = header
+  if (typeof alg !== 'string' || alg.length === 0) {
+    fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+  }
+  if (!policy.algorithms.has(alg)) fail('ERR_JWT_ALG_NOT_ALLOWED', 'JWT algorithm is not allowed')
+  if (kid !== undefined && typeof kid !== 'string') {
+    fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+  }
+  if (header.crit !== undefined) checkCrit(header, policy.crit)
+  if (policy.typ !== undefined && (typeof typ !== 'string' || normalizeTyp(typ) !== policy.typ)) {
+    fail('ERR_JWT_TYP_INVALID', 'JWT type is invalid')
+  }
+  return alg as JwtAlgorithm
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createSecretKey } from 'node:crypto'
+import { ConfigurationError } from '../errors.js'
+import { Secret } from '../secrets/secret.js'
+import type { SecretInput } from '../secrets/secret.js'
+import type {
+  JwksKeySource,
+  JwtAlgorithm,
+  KeySource,
+  PathKeySource,
+  RemoteJwksKeySource,
+} from './types.js'
+import {
+  CERTIFICATE_LABELS,
+  PUBLIC_KEY_LABELS,
+  prepareKey,
+  publicKeyFromJwk,
+  publicKeyFromPem,
+} from './keys.js'
+import type { PreparedKey } from './keys.js'
+
+const MIN_SECRET_BYTES = 32
+const PATH_LABELS = [...PUBLIC_KEY_LABELS, ...CERTIFICATE_LABELS]
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string`)
+  }
+  return value
+}
+
+/** Prepares one local key source; a `jwks` source yields one key per entry. */
+export function prepareLocalSource(
+  keySource: KeySource,
+  accepted: ReadonlySet<string>,
+): PreparedKey[] {
+  if (keySource.jwks !== undefined) {
+    const source = keySource
+    const keys: unknown = source.jwks?.keys
+    if (!Array.isArray(keys)) throw new TypeError('jwks must be an object with a keys array')
+    return keys.map((jwk: KeySource['jwk'] & object) => {
+      const key = publicKeyFromJwk(jwk)
+      const kid = optionalString(jwk.kid, 'jwks key kid')
+      return prepareKey(
+        key,
+        { kid, pinned: optionalString(jwk.alg, 'jwks key alg'), source: 'jwks' },
+        accepted,
+      )
+    })
+  }
+  const source = keySource as Exclude<KeySource, JwksKeySource | RemoteJwksKeySource>
+  const kid = optionalString(source.kid, 'key kid')
+  const pinned = optionalString(source.algorithm, 'key algorithm')
+  if (source.pem !== undefined) {
+    return [
+      prepareKey(
+        publicKeyFromPem(source.pem, PUBLIC_KEY_LABELS),
+        { kid, pinned, source: 'pem' },
+        accepted,
+      ),
+    ]
+  }
+  if (source.certificate !== undefined) {
+    const key = publicKeyFromPem(source.certificate, CERTIFICATE_LABELS)
+    return [prepareKey(key, { kid, pinned, source: 'certificate' }, accepted)]
+  }
+  if (source.jwk !== undefined) {
+    const key = publicKeyFromJwk(source.jwk)
+    const jwkKid = kid ?? optionalString(source.jwk.kid, 'jwk kid')
+    const jwkPin = pinned ?? optionalString(source.jwk.alg, 'jwk alg')
+    return [prepareKey(key, { kid: jwkKid, pinned: jwkPin, source: 'jwk' }, accepted)]
+  }
+  if (source.path !== undefined) {
+    return [preparePathKey(source, readPathKey(source.path), accepted)]
+  }
+  throw new TypeError('each key source needs one of pem, jwk, jwks, certificate, path or jwksUrl')
+}
+
+function readPathKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new ConfigurationError('ERR_CONFIG_KEY_INVALID', 'Key file could not be read', {
+      cause,
+      source: path,
+    })
+  }
+}
+
+function preparePathKey(
+  source: PathKeySource,
+  text: string,
+  accepted: ReadonlySet<string>,
+): PreparedKey {
+  const kid = optionalString(source.kid, 'key kid')
+  const pinned = optionalString(source.algorithm, 'key algorithm')
+  return prepareKey(publicKeyFromPem(text, PATH_LABELS), { kid, pinned, source: 'path' }, accepted)
+}
+
+/**
+ * Reads a `path` key source again.
+ *
+ * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID` when the file cannot be read or parsed.
+ */
+export async function reloadPathKey(
+  source: PathKeySource,
+  accepted: ReadonlySet<string>,
+): Promise<PreparedKey> {
+  let text: string
+  try {
+    text = await readFile(source.path, 'utf8')
+  } catch (cause) {
+    throw new ConfigurationError('ERR_CONFIG_KEY_INVALID', 'Key file could not be read', {
+      cause,
+      source: source.path,
+    })
+  }
+  return preparePathKey(source, text, accepted)
+}
+
+/**
+ * Prepares the HS256 secrets, in the order they are tried.
+ *
+ * @throws ConfigurationError `ERR_CONFIG_NO_VERIFICATION_KEY` without secrets, or
+ *   `ERR_CONFIG_KEY_INVALID` for a secret shorter than 32 bytes.
+ */
+export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
+  if (!Array.isArray(secrets)) throw new TypeError('hs256.secrets must be an array')
+  if (secrets.length === 0) {
+    throw new ConfigurationError(
+      'ERR_CONFIG_NO_VERIFICATION_KEY',
+      'hs256 needs at least one secret',
+    )
+  }
+  return secrets.map((input: unknown) => {
+    if (!(typeof input === 'string' || input instanceof Uint8Array || Secret.isSecret(input))) {
+      throw new TypeError('each hs256 secret must be a Secret, string or Uint8Array')
+    }
+    const secret = Secret.from(input)
+    if (secret.byteLength < MIN_SECRET_BYTES) {
+      throw new ConfigurationError(
+        'ERR_CONFIG_KEY_INVALID',
+        'HS256 secret must be at least 32 bytes',
+      )
+    }
+    const key = createSecretKey(secret.bytes())
+    const params = { digest: 'sha256' as const, key, signatureBytes: 32, hmac: true }
+    return {
+      kid: undefined,
+      source: 'hs256' as const,
+      params: new Map<JwtAlgorithm, typeof params>([['HS256', params]]),
+      fingerprint: '',
+      revoked: false,
+    }
+  })
+}
