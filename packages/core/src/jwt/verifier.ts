@@ -1,10 +1,6 @@
-import type {
-  JwtAlgorithm,
-  JwtHeader,
-  JwtVerifierOptions,
-  VerifyResult,
-} from './types.js'
-import type { AuthenticateResult } from './types.js'
+import type { JwtAlgorithm, JwtHeader, JwtVerifierOptions, VerifyResult } from './types.js'
+import type { AuthenticateResult, VerificationFailure } from './types.js'
+import { failureOf, readBearerToken, reportFailure, unauthorized } from './authenticate.js'
 import { checkClaims } from './claims.js'
 import { checkHeader } from './header.js'
 import { KeySet } from './key-set.js'
@@ -73,6 +69,37 @@ export class JwtVerifier {
   }
 
   /**
+   * Verifies the bearer token of an `Authorization` header value and returns either the result or
+   * the complete HTTP 401 reply (RFC 6750). Failure codes go to the logger at debug level and to
+   * `onFailure`, never into the reply.
+   *
+   * @throws Only errors the SDK did not raise itself, such as a bug; every verification and JWKS
+   *   failure becomes a 401 reply.
+   * @example
+   * ```ts
+   * const result = await verifier.authenticate(request.headers.authorization)
+   * if (!result.ok) return response.writeHead(result.status, result.headers).end(result.body)
+   * ```
+   */
+  async authenticate(
+    headerValue: string | readonly string[] | undefined,
+  ): Promise<AuthenticateResult> {
+    const bearer = readBearerToken(headerValue)
+    let failure: VerificationFailure
+    if ('token' in bearer) {
+      try {
+        return { ok: true, ...(await this.verify(bearer.token)) }
+      } catch (error) {
+        failure = failureOf(error)
+      }
+    } else {
+      failure = { code: bearer.code }
+    }
+    reportFailure(failure, this.#config.logger, this.#config.onFailure)
+    return unauthorized(failure.code)
+  }
+
+  /**
    * Reads every `path` key source again. A key whose file changed stops verifying at once.
    *
    * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID` when a file cannot be read or parsed;
@@ -104,5 +131,3 @@ export class JwtVerifier {
     return this.#config.clock === undefined ? Date.now() : this.#config.clock().getTime()
   }
 }
-
-export type { AuthenticateResult }
