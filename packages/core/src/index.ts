@@ -56,3 +56,22 @@ export type {
   VerifierCacheOptions,
   VerifyResult,
 } from './jwt/types.js'
+export { createBearerAuth } from './http/bearer-auth.js'
+export type {
+  BearerAuthenticator,
+  BearerAuthOutcome,
+  HttpReply,
+  JwtMiddlewareOptions,
+} from './http/bearer-auth.js'
+export { createNodeJwtAuth } from './http/node-middleware.js'
+export type { AuthenticatedHandler, AuthenticatedRequest } from './http/node-middleware.js'
+export { createExpressJwtAuth } from './http/express-middleware.js'
+export type { ExpressJwtMiddleware, ExpressRequestLike } from './http/express-middleware.js'
+export { createFastifyJwtAuth } from './http/fastify-middleware.js'
+export type {
+  FastifyJwtHook,
+  FastifyReplyLike,
+  FastifyRequestLike,
+} from './http/fastify-middleware.js'
+export { createHonoJwtAuth } from './http/hono-middleware.js'
+export type { HonoContextLike, HonoJwtEnv, HonoJwtMiddleware } from './http/hono-middleware.js'
