@@ -1,5 +1,5 @@
 import { isHarmonyAuthError } from '../errors.js'
-import type { HarmonyAuthError, HarmonyAuthErrorCode } from '../errors.js'
+import type { HarmonyAuthErrorCode } from '../errors.js'
 import type { Logger } from '../support/logger.js'
 import type { AuthenticateFailure, VerificationFailure } from './types.js'
 
@@ -52,9 +52,9 @@ export function unauthorized(code: HarmonyAuthErrorCode): AuthenticateFailure {
 /** Returns the safe description of a failure, or rethrows an error the SDK did not raise. */
 export function failureOf(error: unknown): VerificationFailure {
   if (!isHarmonyAuthError(error)) throw error
-  const { kid, claim } = (error).details
+  const { kid, claim } = error.details
   return {
-    code: (error).code,
+    code: error.code,
     ...(kid === undefined ? {} : { kid }),
     ...(claim === undefined ? {} : { claim }),
   }

@@ -1,6 +1,14 @@
-import type { JwtAlgorithm, JwtHeader, JwtVerifierOptions, VerifyResult } from './types.js'
-import type { AuthenticateResult, VerificationFailure } from './types.js'
+import type {
+  AuthenticateResult,
+  JwtAlgorithm,
+  JwtHeader,
+  JwtVerifierOptions,
+  RemoteJwksKeySource,
+  VerificationFailure,
+  VerifyResult,
+} from './types.js'
 import { failureOf, readBearerToken, reportFailure, unauthorized } from './authenticate.js'
+import { VerifiedTokenCache } from './cache.js'
 import { checkClaims } from './claims.js'
 import { checkHeader } from './header.js'
 import { KeySet } from './key-set.js'
@@ -10,10 +18,12 @@ import { resolveOptions } from './options.js'
 import type { VerifierConfig } from './options.js'
 import { decodeJsonSegment, fail, isJsonObject, parseToken } from './parse.js'
 import type { ParsedToken } from './parse.js'
+import { RemoteJwks } from './remote-jwks.js'
 import { SignatureChecker } from './signature.js'
 
 /**
- * Verifies bearer JWTs (compact JWS) with keys fixed by the configuration.
+ * Verifies bearer JWTs (compact JWS) against the keys of its configuration. Every option is checked
+ * and every key prepared in the constructor, so `verify` does only per-token work.
  *
  * @example
  * ```ts
@@ -29,6 +39,9 @@ export class JwtVerifier {
   readonly #config: VerifierConfig
   readonly #keys: KeySet
   readonly #signatures: SignatureChecker
+  readonly #cache: VerifiedTokenCache | undefined
+  readonly #closing = new AbortController()
+  readonly #now: () => number
 
   /**
    * Validates the options and prepares every key.
@@ -37,33 +50,54 @@ export class JwtVerifier {
    *   `ERR_CONFIG_INVALID`; TypeError or RangeError for options of the wrong type or range.
    */
   constructor(options: JwtVerifierOptions) {
-    this.#config = resolveOptions(options)
-    const accepted = this.#config.header.algorithms
+    const config = resolveOptions(options)
+    this.#config = config
+    const clock = config.clock
+    this.#now = clock === undefined ? Date.now : () => clock().getTime()
     const secrets = options.hs256 === undefined ? [] : prepareSecrets(options.hs256.secrets)
-    this.#keys = new KeySet(this.#config.localSources, secrets, [], accepted)
-    this.#signatures = new SignatureChecker(this.#config.asyncThreshold)
+    const remotes = config.remoteSources.map(
+      (source) =>
+        new RemoteJwks(source as RemoteJwksKeySource, {
+          accepted: config.header.algorithms,
+          logger: config.logger,
+          nowMs: this.#now,
+          onChange: () => this.#keysChanged(),
+          closed: this.#closing.signal,
+        }),
+    )
+    this.#keys = new KeySet(config.localSources, secrets, remotes, config.header.algorithms)
+    this.#signatures = new SignatureChecker(config.asyncThreshold)
+    this.#cache =
+      config.cache &&
+      new VerifiedTokenCache(config.cache.maxEntries, config.cache.ttlMs, config.identity)
   }
 
   /**
-   * Verifies a compact JWS and its claims.
+   * Verifies a compact JWS and its claims. With the cache on, results are frozen and shared
+   * between calls for the same token.
    *
    * @throws JwtVerificationError with a stable `code`, for example `ERR_JWT_EXPIRED`,
-   *   `ERR_JWT_SIGNATURE_INVALID` or `ERR_JWT_ALG_NOT_ALLOWED`.
+   *   `ERR_JWT_SIGNATURE_INVALID` or `ERR_JWT_ALG_NOT_ALLOWED`; JwksError (`ERR_JWKS_*`) when a
+   *   remote key set is needed and cannot be fetched.
    */
   async verify(token: string): Promise<VerifyResult> {
+    const nowMs = this.#now()
+    const cacheKey = this.#cache && typeof token === 'string' ? this.#cache.keyOf(token) : undefined
+    if (cacheKey !== undefined) {
+      const cached = this.#cache!.get(cacheKey, nowMs)
+      if (cached !== undefined) return cached
+    }
+
     const parsed = parseToken(token, this.#config.maxTokenBytes)
     const alg = checkHeader(parsed.header, this.#config.header)
     const kid = parsed.header.kid as string | undefined
-    const selected = this.#keys.select(alg, kid, this.#nowMs())
+    const selected = this.#keys.select(alg, kid, nowMs)
     const candidates = selected instanceof Promise ? await selected : selected
     for (const key of candidates) {
-      const checked = this.#signatures.check(
-        key.params.get(alg)!,
-        parsed.signingInput,
-        parsed.signature,
-      )
+      const params = key.params.get(alg)!
+      const checked = this.#signatures.check(params, parsed.signingInput, parsed.signature)
       const valid = typeof checked === 'boolean' ? checked : await checked
-      if (valid) return this.#accept(parsed, alg, key)
+      if (valid) return this.#accept(parsed, alg, key, cacheKey)
     }
     fail('ERR_JWT_SIGNATURE_INVALID', 'JWT signature is invalid', kid === undefined ? {} : { kid })
   }
@@ -100,24 +134,34 @@ export class JwtVerifier {
   }
 
   /**
-   * Reads every `path` key source again. A key whose file changed stops verifying at once.
+   * Reads every `path` key source again. A key whose file changed stops verifying at once, and
+   * its cached results are dropped.
    *
    * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID` when a file cannot be read or parsed;
    *   the previous keys then stay in use.
    */
   async reload(): Promise<void> {
     await this.#keys.reload()
+    this.#cache?.purgeRevoked()
   }
 
-  /** Stops background JWKS refreshes and aborts fetches in flight. The verifier stays usable. */
-  close(): void {}
+  /** Aborts JWKS fetches in flight; later fetches fail at once. Local keys keep verifying. */
+  close(): void {
+    this.#closing.abort()
+  }
 
-  #accept(parsed: ParsedToken, alg: JwtAlgorithm, key: PreparedKey): VerifyResult {
+  #accept(
+    parsed: ParsedToken,
+    alg: JwtAlgorithm,
+    key: PreparedKey,
+    cacheKey: string | undefined,
+  ): VerifyResult {
     const payload = decodeJsonSegment(parsed.payloadSegment)
     if (!isJsonObject(payload)) fail('ERR_JWT_MALFORMED', 'JWT payload is not a JSON object')
-    checkClaims(payload, this.#config.claims, Math.floor(this.#nowMs() / 1000))
-    return {
-      payload: payload,
+    const nowMs = this.#now()
+    const validUntilMs = checkClaims(payload, this.#config.claims, Math.floor(nowMs / 1000))
+    const result: VerifyResult = {
+      payload,
       protectedHeader: parsed.header as JwtHeader,
       key: {
         ...(key.kid === undefined ? {} : { kid: key.kid }),
@@ -125,9 +169,13 @@ export class JwtVerifier {
         source: key.source,
       },
     }
+    if (cacheKey === undefined || key.revoked) return result
+    return this.#cache!.set(cacheKey, result, key, validUntilMs, nowMs)
   }
 
-  #nowMs(): number {
-    return this.#config.clock === undefined ? Date.now() : this.#config.clock().getTime()
+  #keysChanged(): void {
+    // The constructor builds the key set after the remote sources, which call this only later.
+    this.#keys?.rebuild()
+    this.#cache?.purgeRevoked()
   }
 }
