@@ -222,14 +222,14 @@ describe('token exchange response validation', () => {
 describe('exchangeUserJwt', () => {
   it('uses the injected fetch with a manual redirect mode', async () => {
     const calls: { url: string; init: RequestInit | undefined }[] = []
-    const fakeFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-      calls.push({ url: String(input), init })
+    const fakeFetch: typeof fetch = (input, init) => {
+      calls.push({ url: input instanceof Request ? input.url : input.toString(), init })
       return Promise.resolve(Response.json(validReply))
     }
     const reply = await exchangeUserJwt(
       { origin: 'https://api.runbeam.io', userJwt: 'a.b.c', gatewayCode: 'edge-1' },
       {
-        fetch: fakeFetch as typeof fetch,
+        fetch: fakeFetch,
         timeoutMs: 1000,
         maxResponseBytes: 1024 * 1024,
         retry: retryPolicyOf(),

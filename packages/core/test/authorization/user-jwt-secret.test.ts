@@ -92,7 +92,7 @@ describe('resolveUserJwtSecrets', () => {
         production: false,
         logger: undefined,
         ...sources,
-      } as never),
+      }),
     )
     expect(code).toBe('ERR_CONFIG_INVALID')
   })
