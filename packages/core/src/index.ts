@@ -56,6 +56,21 @@ export type {
   VerifierCacheOptions,
   VerifyResult,
 } from './jwt/types.js'
+export { encodeKeyFile, parseAgeIdentity } from './keys/age-identity.js'
+export type { ParsedIdentity } from './keys/age-identity.js'
+export { EncryptionKeyRing, isAgeFile } from './keys/encryption-key-ring.js'
+export type { EncryptionKeyRingInput, OpenedCiphertext } from './keys/encryption-key-ring.js'
+export {
+  createKeyRingSource,
+  DEFAULT_KEY_NAME,
+  ENCRYPTION_KEY_VARIABLE,
+  PREVIOUS_ENCRYPTION_KEYS_VARIABLE,
+} from './keys/key-ring-source.js'
+export type { CreateIfAbsent, KeyRingSource, KeyRingSourceOptions } from './keys/key-ring-source.js'
+export { MachineToken } from './token-store/machine-token.js'
+export type { MachineTokenInput, MachineTokenSummary } from './token-store/machine-token.js'
+export { TokenStore } from './token-store/token-store.js'
+export type { TokenStoreFallback, TokenStoreOptions } from './token-store/token-store.js'
 export { createBearerAuth } from './http/bearer-auth.js'
 export type {
   BearerAuthenticator,
@@ -75,3 +90,4 @@ export type {
 } from './http/fastify-middleware.js'
 export { createHonoJwtAuth } from './http/hono-middleware.js'
 export type { HonoContextLike, HonoJwtEnv, HonoJwtMiddleware } from './http/hono-middleware.js'
+export { warnOperator } from './support/logger.js'

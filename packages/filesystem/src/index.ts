@@ -1,1 +1,11 @@
-export {}
+export { FilesystemSecretStore, PERMISSIONS_TIGHTENED_WARNING } from './filesystem-secret-store.js'
+export type { FilesystemSecretStoreOptions } from './filesystem-secret-store.js'
+export {
+  createFilesystemKeyRingSource,
+  instanceFolder,
+  LOCAL_KEY_WARNING,
+  openTokenStore,
+} from './open-token-store.js'
+export type { FilesystemKeyRingSourceOptions, OpenTokenStoreOptions } from './open-token-store.js'
+export { WriterLock } from './writer-lock.js'
+export type { LockState, WriterLockOptions } from './writer-lock.js'

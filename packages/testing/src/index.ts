@@ -16,3 +16,5 @@ export type {
 } from './jwks-server.js'
 export type { JwksFault, JwksFaultOptions } from './jwks-faults.js'
 export type { JwksAlgorithm, JwksKeyInput, JwksTestKey } from './jwks-keys.js'
+export { MemorySecretStore } from './memory-secret-store.js'
+export type { MemoryStoreOperation } from './memory-secret-store.js'

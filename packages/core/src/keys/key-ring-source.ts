@@ -1,0 +1,206 @@
+import { KeyError, isHarmonyAuthError } from '../errors.js'
+import { assertValidName } from '../secrets/names.js'
+import type { Secret } from '../secrets/secret.js'
+import type { SecretStage, SecretStore } from '../secrets/secret-store.js'
+import { silentLogger } from '../support/logger.js'
+import type { Logger } from '../support/logger.js'
+import { EncryptionKeyRing } from './encryption-key-ring.js'
+
+/** The variable that holds the current encryption key. */
+export const ENCRYPTION_KEY_VARIABLE = 'RUNBEAM_ENCRYPTION_KEY'
+/** The variable that holds previous encryption keys, separated by commas or newlines. */
+export const PREVIOUS_ENCRYPTION_KEYS_VARIABLE = 'RUNBEAM_ENCRYPTION_KEY_PREVIOUS'
+/** The default name of the stored key, the Rust gateway's `encryption.key` file. */
+export const DEFAULT_KEY_NAME = 'encryption.key'
+
+/**
+ * Where a {@link TokenStore} gets its key ring. Reading never creates a key; only
+ * `loadOrCreate`, which `save` calls, may.
+ */
+export interface KeyRingSource {
+  /** Returns the key ring, or undefined when no key exists yet. Never creates a key. */
+  load(): Promise<EncryptionKeyRing | undefined>
+  /** Returns the key ring, generating and storing a new key first when none exists. */
+  loadOrCreate(): Promise<EncryptionKeyRing>
+}
+
+/**
+ * Stores `value` as the current stage of `name` unless a current value exists, atomically with
+ * respect to other processes. Returns whether it stored the value.
+ */
+export type CreateIfAbsent = (name: string, value: Secret) => Promise<boolean>
+
+/** Options for {@link createKeyRingSource}. */
+export interface KeyRingSourceOptions {
+  /** Environment to read `RUNBEAM_ENCRYPTION_KEY` and `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Store that keeps the key when `RUNBEAM_ENCRYPTION_KEY` is unset. Default none. */
+  store?: SecretStore
+  /** Name of the key in `store`. Default `encryption.key`. */
+  keyName?: string
+  /** How errors name the stored key, for example its file path. Default `<provider> secret <keyName>`. */
+  keyLocation?: string
+  /**
+   * Creates the key if no process has yet, for example under a cross-process lock. Without it the
+   * source reads, then writes with `store.put`, and two processes starting at once can each
+   * store a different key.
+   */
+  createIfAbsent?: CreateIfAbsent
+  /** Called once after this source stored a newly generated key. */
+  onKeyCreated?: (keyLocation: string) => void
+  /** Receives an `info` record when a key is generated. Default silent. */
+  logger?: Logger
+}
+
+/**
+ * Creates the standard key ring source. Keys come from, in order: `RUNBEAM_ENCRYPTION_KEY` and
+ * `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`; otherwise the stored key (`encryption.key`), whose
+ * `previous` and `pending` stages also decrypt during a rotation; otherwise a new X25519 identity
+ * generated at the first `loadOrCreate`. The previous keys of the variable decrypt in every case.
+ *
+ * A set but empty `RUNBEAM_ENCRYPTION_KEY` is an error, not a fallback to the stored key. An
+ * empty `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` means no previous keys.
+ *
+ * @throws KeyError `ERR_KEY_INVALID` (from `load` and `loadOrCreate`) when a variable or the
+ * stored key holds invalid text, `ERR_KEY_NOT_FOUND` from `loadOrCreate` when there is neither a
+ * variable nor a store, and `ERR_KEY_GENERATION_FAILED` when a new key cannot be stored.
+ * @example
+ * ```ts
+ * const keyRing = createKeyRingSource({ store, createIfAbsent: (name, value) => store.putIfAbsent(name, value) })
+ * const tokens = new TokenStore({ backend: store, keyRing })
+ * ```
+ */
+export function createKeyRingSource(options: KeyRingSourceOptions = {}): KeyRingSource {
+  return new StandardKeyRingSource(options)
+}
+
+class StandardKeyRingSource implements KeyRingSource {
+  readonly #env: NodeJS.ProcessEnv
+  readonly #store: SecretStore | undefined
+  readonly #keyName: string
+  readonly #keyLocation: string
+  readonly #createIfAbsent: CreateIfAbsent | undefined
+  readonly #onKeyCreated: ((keyLocation: string) => void) | undefined
+  readonly #logger: Logger
+  #cache: { text: string; ring: EncryptionKeyRing } | undefined
+
+  constructor(options: KeyRingSourceOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('createKeyRingSource options must be an object')
+    }
+    this.#env = options.env ?? process.env
+    this.#store = options.store
+    this.#keyName = assertValidName(options.keyName ?? DEFAULT_KEY_NAME, 'keyName')
+    this.#keyLocation =
+      options.keyLocation ?? `${options.store?.provider ?? 'store'} secret ${this.#keyName}`
+    this.#createIfAbsent = options.createIfAbsent
+    this.#onKeyCreated = options.onKeyCreated
+    this.#logger = options.logger ?? silentLogger
+  }
+
+  async load(): Promise<EncryptionKeyRing | undefined> {
+    const previous = splitPreviousKeys(this.#env[PREVIOUS_ENCRYPTION_KEYS_VARIABLE])
+    const fromEnv = this.#env[ENCRYPTION_KEY_VARIABLE]
+    if (fromEnv !== undefined) {
+      return this.#build(fromEnv, [], previous, ENCRYPTION_KEY_VARIABLE)
+    }
+    if (!this.#store) return undefined
+
+    const current = await this.#readStage('current')
+    if (current === undefined) return undefined
+    const staged = [await this.#readStage('previous'), await this.#readStage('pending')]
+    const stored = staged.filter((value): value is Secret => value !== undefined)
+    return this.#build(current.text(), stored, previous, this.#keyLocation)
+  }
+
+  async loadOrCreate(): Promise<EncryptionKeyRing> {
+    const existing = await this.load()
+    if (existing) return existing
+    if (!this.#store) {
+      throw new KeyError(
+        'ERR_KEY_NOT_FOUND',
+        `No encryption key is configured: set ${ENCRYPTION_KEY_VARIABLE} or give the key ring a store`,
+        { source: ENCRYPTION_KEY_VARIABLE },
+      )
+    }
+    await this.#storeNewKey(this.#store)
+    const created = await this.load()
+    if (created) return created
+    throw new KeyError(
+      'ERR_KEY_GENERATION_FAILED',
+      `The new key at ${this.#keyLocation} vanished`,
+      {
+        source: this.#keyLocation,
+      },
+    )
+  }
+
+  async #storeNewKey(store: SecretStore): Promise<void> {
+    const generated = await EncryptionKeyRing.generate()
+    let created: boolean
+    try {
+      created = this.#createIfAbsent
+        ? await this.#createIfAbsent(this.#keyName, generated.toKeyFile())
+        : await this.#putUnlocked(store, generated)
+    } catch (error) {
+      throw new KeyError(
+        'ERR_KEY_GENERATION_FAILED',
+        `Failed to store a new encryption key at ${this.#keyLocation}`,
+        { source: this.#keyLocation, cause: error },
+      )
+    }
+    if (!created) return
+    this.#logger.info({ keyLocation: this.#keyLocation }, 'Generated a new encryption key')
+    this.#onKeyCreated?.(this.#keyLocation)
+  }
+
+  async #putUnlocked(store: SecretStore, generated: EncryptionKeyRing): Promise<boolean> {
+    if ((await this.#readStage('current')) !== undefined) return false
+    await store.put(this.#keyName, generated.toKeyFile())
+    return true
+  }
+
+  async #readStage(stage: SecretStage): Promise<Secret | undefined> {
+    if (!this.#store) return undefined
+    try {
+      return (await this.#store.get(this.#keyName, { stage })).value
+    } catch (error) {
+      if (isHarmonyAuthError(error, 'ERR_SECRET_NOT_FOUND')) return undefined
+      throw error
+    }
+  }
+
+  /** Parses the keys, reusing the last ring while the key text is unchanged. */
+  async #build(
+    current: string,
+    stored: readonly Secret[],
+    previous: readonly string[],
+    source: string,
+  ): Promise<EncryptionKeyRing> {
+    const storedTexts = stored.map((value) => value.text())
+    const cacheKey = JSON.stringify([current, storedTexts, previous, source])
+    if (this.#cache?.text === cacheKey) return this.#cache.ring
+
+    const ring = await EncryptionKeyRing.from({ current, previous: storedTexts, source })
+    const fromVariable = await Promise.all(
+      previous.map((text, index) =>
+        EncryptionKeyRing.from({
+          current: text,
+          source: `${PREVIOUS_ENCRYPTION_KEYS_VARIABLE} (entry ${index + 1})`,
+        }),
+      ),
+    )
+    const combined = fromVariable.reduce((result, other) => result.withPrevious(other), ring)
+    this.#cache = { text: cacheKey, ring: combined }
+    return combined
+  }
+}
+
+/** Splits the previous-keys variable at commas and newlines, skipping blanks and `#` comments. */
+function splitPreviousKeys(value: string | undefined): string[] {
+  if (value === undefined) return []
+  return value
+    .split(/[,\r\n]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '' && !entry.startsWith('#'))
+}
