@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { deepFreeze } from './freeze.js'
 import type { PreparedKey } from './keys.js'
 import type { VerifyResult } from './types.js'
 
@@ -6,15 +7,6 @@ interface CacheEntry {
   result: VerifyResult
   key: PreparedKey
   expiresAtMs: number
-}
-
-/** Freezes `value` and everything reachable from it, so a cached result cannot be changed. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
 }
 
 /**

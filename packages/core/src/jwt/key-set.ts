@@ -99,9 +99,9 @@ export class KeySet {
   ): readonly PreparedKey[] | Promise<readonly PreparedKey[]> {
     if (kid !== undefined && !this.#byKid.has(kid)) {
       const refreshes = this.#pending((source) => source.refreshForKid(kid, nowMs))
-      if (refreshes) return refreshes.then(() => [this.#choose(alg, kid)])
+      if (refreshes) return refreshes.then(() => this.#choose(alg, kid))
     }
-    return [this.#choose(alg, kid)]
+    return this.#choose(alg, kid)
   }
 
   #pending(
@@ -112,12 +112,14 @@ export class KeySet {
     return promises.length === 0 ? undefined : Promise.all(promises)
   }
 
-  #choose(alg: JwtAlgorithm, kid: string | undefined): PreparedKey {
+  #choose(alg: JwtAlgorithm, kid: string | undefined): readonly PreparedKey[] {
     const exact = kid === undefined ? undefined : this.#byKid.get(kid)
     if (exact !== undefined) {
+      if (exact.length === 1 && exact[0]!.params.has(alg)) return exact
       const fitting = exact.filter((key) => key.params.has(alg))
-      if (fitting.length === 0)
+      if (fitting.length === 0) {
         fail('ERR_JWT_ALG_NOT_ALLOWED', 'JWT algorithm does not fit the key', { kid })
+      }
       return single(fitting, kid)
     }
     const fitting = this.#all.filter(
@@ -127,9 +129,9 @@ export class KeySet {
   }
 }
 
-function single(keys: readonly PreparedKey[], kid: string | undefined): PreparedKey {
+function single(keys: readonly PreparedKey[], kid: string | undefined): readonly PreparedKey[] {
   const details = kid === undefined ? {} : { kid }
   if (keys.length === 0) fail('ERR_JWT_KEY_NOT_FOUND', 'No key matches the JWT', details)
   if (keys.length > 1) fail('ERR_JWT_KEY_AMBIGUOUS', 'More than one key matches the JWT', details)
-  return keys[0]!
+  return keys
 }

@@ -11,6 +11,8 @@ export interface SignatureParams {
   /** The exact signature length in bytes; any other length fails without a crypto call. */
   signatureBytes: number
   hmac: boolean
+  /** The frozen description returned in `VerifyResult.key`. */
+  verifiedKey: Readonly<VerifiedKey>
 }
 
 /** A configured key, ready for the hot path. */
@@ -64,7 +66,10 @@ function algorithmsOf(key: KeyObject, kid: string | undefined): AsymmetricAlgori
   }
 }
 
-function paramsFor(algorithm: AsymmetricAlgorithm, key: KeyObject): SignatureParams {
+function paramsFor(
+  algorithm: AsymmetricAlgorithm,
+  key: KeyObject,
+): Omit<SignatureParams, 'verifiedKey'> {
   const rsaBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8
   switch (algorithm) {
     case 'RS256':
@@ -88,6 +93,15 @@ function paramsFor(algorithm: AsymmetricAlgorithm, key: KeyObject): SignaturePar
     case 'EdDSA':
       return { digest: null, key, signatureBytes: 64, hmac: false }
   }
+}
+
+/** Returns the frozen `VerifyResult.key` of a key and algorithm. */
+export function describeKey(
+  kid: string | undefined,
+  algorithm: JwtAlgorithm,
+  source: VerifiedKey['source'],
+): Readonly<VerifiedKey> {
+  return Object.freeze({ ...(kid === undefined ? {} : { kid }), algorithm, source })
 }
 
 function fingerprintOf(key: KeyObject, description: KeyDescription): string {
@@ -114,7 +128,12 @@ export function prepareKey(
     (algorithm) => accepted.has(algorithm) && (pinned === undefined || pinned === algorithm),
   )
   if (fits.length === 0) throw keyError('Key fits none of the accepted algorithms', kid)
-  const params = new Map(fits.map((algorithm) => [algorithm, paramsFor(algorithm, key)] as const))
+  const params = new Map(
+    fits.map((algorithm) => {
+      const verifiedKey = describeKey(kid, algorithm, description.source)
+      return [algorithm, { ...paramsFor(algorithm, key), verifiedKey }] as const
+    }),
+  )
   return {
     kid,
     source: description.source,

@@ -13,12 +13,13 @@ import type {
 } from './types.js'
 import {
   CERTIFICATE_LABELS,
+  describeKey,
   PUBLIC_KEY_LABELS,
   prepareKey,
   publicKeyFromJwk,
   publicKeyFromPem,
 } from './keys.js'
-import type { PreparedKey } from './keys.js'
+import type { PreparedKey, SignatureParams } from './keys.js'
 
 const MIN_SECRET_BYTES = 32
 const PATH_LABELS = [...PUBLIC_KEY_LABELS, ...CERTIFICATE_LABELS]
@@ -146,11 +147,17 @@ export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
       )
     }
     const key = createSecretKey(secret.bytes())
-    const params = { digest: 'sha256' as const, key, signatureBytes: 32, hmac: true }
+    const params: SignatureParams = {
+      digest: 'sha256',
+      key,
+      signatureBytes: 32,
+      hmac: true,
+      verifiedKey: describeKey(undefined, 'HS256', 'hs256'),
+    }
     return {
       kid: undefined,
       source: 'hs256' as const,
-      params: new Map<JwtAlgorithm, typeof params>([['HS256', params]]),
+      params: new Map<JwtAlgorithm, SignatureParams>([['HS256', params]]),
       fingerprint: '',
       revoked: false,
     }

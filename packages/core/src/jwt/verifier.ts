@@ -1,6 +1,5 @@
 import type {
   AuthenticateResult,
-  JwtAlgorithm,
   JwtHeader,
   JwtVerifierOptions,
   RemoteJwksKeySource,
@@ -10,14 +9,14 @@ import type {
 import { failureOf, readBearerToken, reportFailure, unauthorized } from './authenticate.js'
 import { VerifiedTokenCache } from './cache.js'
 import { checkClaims } from './claims.js'
-import { checkHeader } from './header.js'
+import { HeaderReader } from './header.js'
+import type { CheckedHeader } from './header.js'
 import { KeySet } from './key-set.js'
-import type { PreparedKey } from './keys.js'
+import type { PreparedKey, SignatureParams } from './keys.js'
 import { prepareSecrets } from './local-keys.js'
 import { resolveOptions } from './options.js'
 import type { VerifierConfig } from './options.js'
 import { decodeJsonSegment, fail, isJsonObject, parseToken } from './parse.js'
-import type { ParsedToken } from './parse.js'
 import { RemoteJwks } from './remote-jwks.js'
 import { SignatureChecker } from './signature.js'
 
@@ -39,6 +38,7 @@ export class JwtVerifier {
   readonly #config: VerifierConfig
   readonly #keys: KeySet
   readonly #signatures: SignatureChecker
+  readonly #headers: HeaderReader
   readonly #cache: VerifiedTokenCache | undefined
   readonly #closing = new AbortController()
   readonly #now: () => number
@@ -67,6 +67,7 @@ export class JwtVerifier {
     )
     this.#keys = new KeySet(config.localSources, secrets, remotes, config.header.algorithms)
     this.#signatures = new SignatureChecker(config.asyncThreshold)
+    this.#headers = new HeaderReader(config.header)
     this.#cache =
       config.cache &&
       new VerifiedTokenCache(config.cache.maxEntries, config.cache.ttlMs, config.identity)
@@ -89,15 +90,14 @@ export class JwtVerifier {
     }
 
     const parsed = parseToken(token, this.#config.maxTokenBytes)
-    const alg = checkHeader(parsed.header, this.#config.header)
-    const kid = parsed.header.kid as string | undefined
+    const { header, alg, kid } = this.#headers.read(parsed.headerSegment)
     const selected = this.#keys.select(alg, kid, nowMs)
     const candidates = selected instanceof Promise ? await selected : selected
     for (const key of candidates) {
       const params = key.params.get(alg)!
       const checked = this.#signatures.check(params, parsed.signingInput, parsed.signature)
       const valid = typeof checked === 'boolean' ? checked : await checked
-      if (valid) return this.#accept(parsed, alg, key, cacheKey)
+      if (valid) return this.#accept(parsed.payloadSegment, header, key, params, nowMs, cacheKey)
     }
     fail('ERR_JWT_SIGNATURE_INVALID', 'JWT signature is invalid', kid === undefined ? {} : { kid })
   }
@@ -151,23 +151,20 @@ export class JwtVerifier {
   }
 
   #accept(
-    parsed: ParsedToken,
-    alg: JwtAlgorithm,
+    payloadSegment: string,
+    header: CheckedHeader['header'],
     key: PreparedKey,
+    params: SignatureParams,
+    nowMs: number,
     cacheKey: string | undefined,
   ): VerifyResult {
-    const payload = decodeJsonSegment(parsed.payloadSegment)
+    const payload = decodeJsonSegment(payloadSegment)
     if (!isJsonObject(payload)) fail('ERR_JWT_MALFORMED', 'JWT payload is not a JSON object')
-    const nowMs = this.#now()
     const validUntilMs = checkClaims(payload, this.#config.claims, Math.floor(nowMs / 1000))
     const result: VerifyResult = {
       payload,
-      protectedHeader: parsed.header as JwtHeader,
-      key: {
-        ...(key.kid === undefined ? {} : { kid: key.kid }),
-        algorithm: alg,
-        source: key.source,
-      },
+      protectedHeader: header as JwtHeader,
+      key: params.verifiedKey,
     }
     if (cacheKey === undefined || key.revoked) return result
     return this.#cache!.set(cacheKey, result, key, validUntilMs, nowMs)
