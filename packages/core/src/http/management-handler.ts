@@ -1,0 +1,215 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AuthorizationClient } from '../authorization/authorization-client.js'
+import type { MachineTokenStore } from '../authorization/types.js'
+import { isHarmonyAuthError } from '../errors.js'
+import type { Clock } from '../support/clock.js'
+import type { Logger } from '../support/logger.js'
+import { isJsonContentType, parseAuthorizeBody, readBody } from './management-body.js'
+import { checkedManagementOptions } from './management-options.js'
+import type { PreparedManagementOptions } from './management-options.js'
+import { FixedWindowRateLimiter } from './management-rate-limit.js'
+import { REPLIES, replyForAuthorizeError, sendError, sendJson } from './management-replies.js'
+import type { ManagementErrorReply } from './management-replies.js'
+
+/** Rate limit of `POST {base}/authorize`, counted per client address in fixed windows. */
+export interface ManagementRateLimitOptions {
+  /** Maximum number of authorize requests per client and window. Default 10. */
+  maxRequests?: number
+  /** Length of a window, in seconds. Default 60. */
+  windowSeconds?: number
+}
+
+/** Options of {@link createManagementHandler}. Every option is checked once, at creation. */
+export interface ManagementHandlerOptions {
+  /** Path prefix of the routes, such as `/admin`. Default `''`, so routes are `/authorize`. */
+  basePath?: string
+  /** The client that verifies user JWTs and runs the exchange. */
+  authorizationClient: Pick<AuthorizationClient, 'authorize' | 'verifyUserToken'>
+  /** The store `GET {base}/token` reads, usually the client's `TokenStore`. */
+  tokenStore: Pick<MachineTokenStore, 'load'>
+  /** Rate limit of the authorize route, or `false` to turn it off. Default 10 per 60 s. */
+  rateLimit?: ManagementRateLimitOptions | false
+  /** Maximum size of a request body, in bytes. Default 65536. */
+  maxBodyBytes?: number
+  /**
+   * Returns the rate-limit key of a request. Default: the socket's remote address, which is the
+   * proxy's address behind a reverse proxy.
+   */
+  clientAddress?: (request: IncomingMessage) => string
+  /** Realm sent in `WWW-Authenticate`. Default `harmony`. */
+  realm?: string
+  /** Source of the current time, for rate limits and `expires_in`. Default: the system clock. */
+  clock?: Clock
+  /** Receives one record per failed request, with its code and status. Default: silent. */
+  logger?: Logger
+}
+
+/** A node:http request listener; Express-style callers may pass `next` for unmatched paths. */
+export type ManagementHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
+
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/
+
+/**
+ * Creates the node:http handler of the management API: `POST {base}/authorize` exchanges a user
+ * JWT for a machine token, and `GET {base}/token` returns the stored token's metadata. The user
+ * JWT is verified before the body is read; the machine token and upstream bodies are never sent.
+ *
+ * @throws TypeError or RangeError for an option of the wrong type or out of range.
+ * @example
+ * ```ts
+ * const handler = createManagementHandler({ basePath: '/admin', authorizationClient, tokenStore })
+ * http.createServer(handler).listen(9090, '127.0.0.1')
+ * ```
+ */
+export function createManagementHandler(options: ManagementHandlerOptions): ManagementHandler {
+  const prepared = checkedManagementOptions(options)
+  const limiter =
+    prepared.rateLimit &&
+    new FixedWindowRateLimiter(
+      prepared.rateLimit.maxRequests,
+      prepared.rateLimit.windowSeconds * 1000,
+      prepared.clock,
+    )
+  return (request, response, next) => {
+    const path = (request.url ?? '').split('?')[0]
+    const route =
+      path === `${prepared.basePath}/authorize`
+        ? handleAuthorize
+        : path === `${prepared.basePath}/token`
+          ? handleToken
+          : undefined
+    if (!route) {
+      if (next) return next()
+      return sendError(response, REPLIES.notFound)
+    }
+    route(request, response, prepared, limiter).catch((error: unknown) => {
+      fail(response, prepared, REPLIES.internal, isHarmonyAuthError(error) ? error.code : undefined)
+    })
+  }
+}
+
+async function handleAuthorize(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: PreparedManagementOptions,
+  limiter: FixedWindowRateLimiter | undefined,
+): Promise<void> {
+  if (request.method !== 'POST') {
+    return sendError(response, methodNotAllowed('POST'))
+  }
+  const verdict = limiter?.take(options.clientAddress(request))
+  if (verdict && !verdict.allowed) {
+    const headers = { 'retry-after': String(verdict.retryAfterSeconds) }
+    return fail(response, options, { ...REPLIES.tooManyRequests, headers }, 'rate_limited')
+  }
+  const userJwt = await authenticate(request, response, options)
+  if (userJwt === undefined) return
+  if (!isJsonContentType(request)) return fail(response, options, REPLIES.unsupportedMediaType)
+
+  const text = await readBody(request, options.maxBodyBytes)
+  if (!text.ok) return fail(response, options, text.reply)
+  const body = parseAuthorizeBody(text.value)
+  if (!body.ok) return fail(response, options, body.reply)
+
+  try {
+    const result = await options.client.authorize(userJwt, body.value)
+    sendJson(response, 201, {
+      success: true,
+      message: 'Gateway authorized',
+      gateway: result.gateway,
+      expires_at: result.expiresAt.toISOString(),
+      expires_in: result.expiresIn,
+    })
+  } catch (error) {
+    const reply = replyForAuthorizeError(error)
+    const code = isHarmonyAuthError(error) ? error.code : undefined
+    fail(response, options, reply.status === 401 ? unauthorized(options, true) : reply, code)
+  }
+}
+
+/** Verifies the bearer user JWT and its issuer; sends 401 or 403 and returns `undefined` if bad. */
+async function authenticate(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: PreparedManagementOptions,
+): Promise<string | undefined> {
+  const header = request.headers.authorization
+  if (header === undefined) {
+    fail(response, options, unauthorized(options, false), 'ERR_JWT_AUTHORIZATION_HEADER_MISSING')
+    return undefined
+  }
+  const userJwt = BEARER.exec(header)?.[1]
+  if (userJwt === undefined) {
+    fail(response, options, unauthorized(options, true), 'ERR_JWT_AUTHORIZATION_HEADER_INVALID')
+    return undefined
+  }
+  try {
+    await options.client.verifyUserToken(userJwt)
+    return userJwt
+  } catch (error) {
+    const reply = replyForAuthorizeError(error)
+    const code = isHarmonyAuthError(error) ? error.code : undefined
+    fail(response, options, reply.status === 401 ? unauthorized(options, true) : reply, code)
+    return undefined
+  }
+}
+
+async function handleToken(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: PreparedManagementOptions,
+): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return sendError(response, methodNotAllowed('GET, HEAD'))
+  }
+  let token
+  try {
+    token = await options.tokenStore.load()
+  } catch (error) {
+    const code = isHarmonyAuthError(error) ? error.code : undefined
+    return fail(response, options, REPLIES.readFailed, code)
+  }
+  if (!token) {
+    return sendError(response, { status: 404, message: 'No machine token is stored' })
+  }
+  const remainingMs = token.expiresAt.getTime() - options.clock().getTime()
+  sendJson(response, 200, {
+    gateway_id: token.gatewayId,
+    gateway_code: token.gatewayCode,
+    expires_at: token.expiresAt.toISOString(),
+    abilities: [...token.abilities],
+    valid: remainingMs > 0,
+    expires_in: Math.max(0, Math.floor(remainingMs / 1000)),
+  })
+}
+
+function unauthorized(options: PreparedManagementOptions, invalid: boolean): ManagementErrorReply {
+  const challenge = `Bearer realm="${options.realm}"${invalid ? ', error="invalid_token"' : ''}`
+  return { ...REPLIES.unauthorized, headers: { 'www-authenticate': challenge } }
+}
+
+function methodNotAllowed(allow: string): ManagementErrorReply {
+  return { status: 405, message: 'Method not allowed', headers: { allow } }
+}
+
+/** Logs a failed request with its status and code, never a header or body, and replies. */
+function fail(
+  response: ServerResponse,
+  options: PreparedManagementOptions,
+  reply: ManagementErrorReply,
+  code?: string,
+): void {
+  options.logger.warn(
+    { status: reply.status, code, path: (response.req.url ?? '').split('?')[0] },
+    'Management request failed',
+  )
+  if (response.headersSent) {
+    response.destroy()
+    return
+  }
+  sendError(response, reply)
+}
