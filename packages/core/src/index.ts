@@ -91,3 +91,37 @@ export type {
 export { createHonoJwtAuth } from './http/hono-middleware.js'
 export type { HonoContextLike, HonoJwtEnv, HonoJwtMiddleware } from './http/hono-middleware.js'
 export { warnOperator } from './support/logger.js'
+export { KeyRotator } from './rotation/key-rotator.js'
+export type {
+  BackupDestination,
+  BackupReport,
+  EncryptionKeyRotationReport,
+  KeyLocation,
+  KeyRotatorOptions,
+  RestoreAction,
+  RestoreOptions,
+  RestoreReport,
+  RetireReport,
+  RotateEncryptionKeyOptions,
+  RotationProgress,
+  RotationStatus,
+  RotationTarget,
+  RunOptions,
+} from './rotation/types.js'
+export {
+  generateJwtSecret,
+  MIN_JWT_SECRET_BYTES,
+  promoteJwtSecret,
+  rotateJwtSecret,
+} from './rotation/jwt-secret.js'
+export type { JwtSecretRotationReport, RotateJwtSecretOptions } from './rotation/jwt-secret.js'
+export { generateSigningKey, jwkThumbprint, publishJwks } from './rotation/signing-keys.js'
+export type {
+  GenerateSigningKeyOptions,
+  PublicJsonWebKey,
+  PublicJsonWebKeySet,
+  PublishJwksOptions,
+  SigningAlgorithm,
+  SigningKeyPair,
+} from './rotation/signing-keys.js'
+export { readSecretFile, writeSecretFile } from './rotation/secure-file.js'

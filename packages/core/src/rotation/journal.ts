@@ -1,0 +1,173 @@
+import { RotationError, isHarmonyAuthError } from '../errors.js'
+import type { SecretStore } from '../secrets/secret-store.js'
+
+/** Value of the `format` member of a rotation journal. */
+export const JOURNAL_FORMAT = 'harmony-auth-rotation-journal'
+
+/**
+ * Where an encryption-key rotation stands. In `re-encrypting` the old key is still current and
+ * pending versions are being written, so a rollback is possible. In `promoting` the new key may
+ * already be current, so the rotation can only be completed.
+ */
+export type RotationPhase = 're-encrypting' | 'promoting'
+
+/** Progress of one target in the journal. */
+export interface JournalTarget {
+  /** Index of the target store in the rotator's `targets` option. */
+  store: number
+  /** The token name. */
+  name: string
+  /**
+   * SHA-256 of the current ciphertext that the pending version was made from, once it is
+   * written. A different current ciphertext at promotion means a gateway saved a new token, so
+   * the target is re-encrypted again.
+   */
+  source?: string
+}
+
+/**
+ * The rotation journal, kept beside the key as `<key name>.rotation` in the key's store. It
+ * holds only public data: recipients, names and ciphertext hashes.
+ */
+export interface RotationJournal {
+  format: typeof JOURNAL_FORMAT
+  version: 1
+  /** Random id of this rotation, used in logs. */
+  id: string
+  startedAt: string
+  updatedAt: string
+  phase: RotationPhase
+  /** The recipient of the key that was current when the rotation started. */
+  oldRecipient: string
+  /** The recipient of the new key. */
+  newRecipient: string
+  /** The backup written before the rotation, if any. */
+  backup?: string
+  targets: JournalTarget[]
+}
+
+/** Returns the journal name for a key name. */
+export function journalNameFor(keyName: string): string {
+  return `${keyName}.rotation`
+}
+
+/**
+ * Reads the journal, or returns undefined when no rotation is in progress.
+ *
+ * @throws RotationError `ERR_ROTATION_IN_PROGRESS` when a journal exists but cannot be parsed.
+ */
+export async function readJournal(
+  store: SecretStore,
+  name: string,
+): Promise<RotationJournal | undefined> {
+  let text: string
+  try {
+    text = (await store.get(name)).value.text()
+  } catch (error) {
+    if (isHarmonyAuthError(error, 'ERR_SECRET_NOT_FOUND')) return undefined
+    throw error
+  }
+  const journal = parseJournal(text)
+  if (!journal) {
+    throw new RotationError(
+      'ERR_ROTATION_IN_PROGRESS',
+      `The rotation journal "${name}" is unreadable: restore from the backup or remove it by hand`,
+      { secretName: name, provider: store.provider },
+    )
+  }
+  return journal
+}
+
+function parseJournal(text: string): RotationJournal | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<RotationJournal>
+    const valid =
+      value.format === JOURNAL_FORMAT &&
+      value.version === 1 &&
+      (value.phase === 're-encrypting' || value.phase === 'promoting') &&
+      typeof value.newRecipient === 'string' &&
+      typeof value.oldRecipient === 'string' &&
+      Array.isArray(value.targets)
+    return valid ? (value as RotationJournal) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Raises when a rotation journal exists, so a second rotation, a retire or a restore never runs
+ * over a rotation in progress.
+ *
+ * @throws RotationError `ERR_ROTATION_IN_PROGRESS`.
+ */
+export async function refuseInProgress(store: SecretStore, name: string): Promise<void> {
+  const journal = await readJournal(store, name)
+  if (journal) {
+    throw new RotationError(
+      'ERR_ROTATION_IN_PROGRESS',
+      `Rotation ${journal.id} is in progress: run resume() to complete it or rollback() to undo it`,
+      { secretName: name, provider: store.provider },
+    )
+  }
+}
+
+/**
+ * Writes journal updates one at a time and coalesces bursts: while one write is in flight, only
+ * the latest state is written next. `flush()` resolves once the state at the time of the call is
+ * stored.
+ */
+export class JournalWriter {
+  readonly #store: SecretStore
+  readonly #name: string
+  readonly #clock: () => Date
+  #journal: RotationJournal
+  #writing: Promise<void> = Promise.resolve()
+  #dirty = false
+  #failure: Error | undefined
+
+  constructor(store: SecretStore, name: string, journal: RotationJournal, clock: () => Date) {
+    this.#store = store
+    this.#name = name
+    this.#journal = journal
+    this.#clock = clock
+  }
+
+  get journal(): RotationJournal {
+    return this.#journal
+  }
+
+  /** Applies `change` to the journal and schedules a write. */
+  update(change: (journal: RotationJournal) => void): void {
+    change(this.#journal)
+    this.#schedule()
+  }
+
+  /**
+   * Writes the journal now and waits for every scheduled write.
+   *
+   * @throws The store's error when any write since the last flush failed.
+   */
+  async flush(): Promise<void> {
+    this.#schedule()
+    await this.#writing
+    const failure = this.#failure
+    this.#failure = undefined
+    if (failure) throw failure
+  }
+
+  #schedule(): void {
+    this.#dirty = true
+    this.#writing = this.#writing
+      .then(() => this.#writeIfDirty())
+      .catch((error: unknown) => {
+        this.#failure ??= error instanceof Error ? error : new Error(String(error))
+      })
+  }
+
+  async #writeIfDirty(): Promise<void> {
+    if (!this.#dirty) return
+    this.#dirty = false
+    this.#journal.updatedAt = this.#clock().toISOString()
+    await this.#store.put(this.#name, new TextEncoder().encode(JSON.stringify(this.#journal)))
+  }
+}

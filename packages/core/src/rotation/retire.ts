@@ -1,0 +1,59 @@
+import { RotationError } from '../errors.js'
+import {
+  concurrencyOf,
+  forEachLimit,
+  readKeyStages,
+  readStage,
+  ringOf,
+  type RotationContext,
+} from './context.js'
+import { refuseInProgress } from './journal.js'
+import type { RetireReport } from './types.js'
+
+/**
+ * Removes the previous key and the previous versions of every entry once the current key alone
+ * decrypts every entry. See `KeyRotator.retirePreviousKey`.
+ */
+export async function retirePreviousKey(
+  context: RotationContext,
+  options: { dryRun?: boolean },
+): Promise<RetireReport> {
+  await refuseInProgress(context.keyStore, context.journalName)
+  const stages = await readKeyStages(context)
+  const current = await ringOf(context, stages.current, 'current')
+  const previous = stages.previous ? await ringOf(context, stages.previous, 'previous') : undefined
+
+  const inUse: string[] = []
+  const entries: string[] = []
+  await forEachLimit(context.targets, concurrencyOf({}), undefined, async (target) => {
+    const stored = await readStage(target.secretStore, target.name)
+    if (!stored) return
+    entries.push(target.entry)
+    const opens = await current.decrypt(stored.bytes()).then(
+      () => true,
+      () => false,
+    )
+    if (!opens) inUse.push(target.entry)
+  })
+  if (inUse.length > 0) {
+    throw new RotationError(
+      'ERR_ROTATION_PREVIOUS_KEY_IN_USE',
+      `The current key does not decrypt ${inUse.sort().join(', ')}: rotate or resume first. Nothing was removed`,
+      { names: inUse },
+    )
+  }
+  const report: RetireReport = {
+    dryRun: options.dryRun ?? false,
+    ...(previous ? { retiredRecipient: previous.recipient } : {}),
+    entries: entries.sort(),
+  }
+  if (report.dryRun) return report
+
+  // Entries first: if the process stops in between, the previous key still decrypts what is left.
+  await forEachLimit(context.targets, concurrencyOf({}), undefined, async (target) => {
+    await target.secretStore.delete(target.name, { stage: 'previous' })
+  })
+  await context.keyStore.delete(context.keyName, { stage: 'previous' })
+  context.logger.info({ recipient: report.retiredRecipient }, 'Previous encryption key retired')
+  return report
+}
