@@ -125,3 +125,21 @@ export type {
   SigningKeyPair,
 } from './rotation/signing-keys.js'
 export { readSecretFile, writeSecretFile } from './rotation/secure-file.js'
+export { AuthorizationClient } from './authorization/authorization-client.js'
+export type {
+  AuthorizationClientOptions,
+  AuthorizedGateway,
+  AuthorizeOptions,
+  AuthorizeResult,
+  AuthorizeRetryOptions,
+  CheckExpiryOptions,
+  ExpiryStatus,
+  MachineTokenStore,
+  UserIdentity,
+} from './authorization/types.js'
+export { createManagementHandler } from './http/management-handler.js'
+export type {
+  ManagementHandler,
+  ManagementHandlerOptions,
+  ManagementRateLimitOptions,
+} from './http/management-handler.js'
