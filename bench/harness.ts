@@ -1,0 +1,94 @@
+import { cpus } from 'node:os'
+import { Bench } from 'tinybench'
+
+/** A measured rate: operations per second and, for one-at-a-time runs, its margin of error. */
+export interface Rate {
+  opsPerSecond: number
+  /** Relative margin of error of the mean latency at 95 % confidence, in percent. */
+  marginPercent?: number
+}
+
+/** An operation under test: it may return a value or a promise of one. */
+export type Operation = () => unknown
+
+/** Options every suite receives from `bench/run.ts`. */
+export interface SuiteOptions {
+  /** Measuring time per case, in milliseconds, after a warmup of a fifth of it. */
+  timeMs: number
+}
+
+/** The output of a suite: text for the terminal and a Markdown section for docs/benchmarks.md. */
+export interface SuiteReport {
+  console: string
+  markdown: string
+}
+
+/** A benchmark suite that `bench/run.ts` can run. */
+export interface Suite {
+  /** Short name, used on the command line and in the section markers of docs/benchmarks.md. */
+  name: string
+  run(options: SuiteOptions): Promise<SuiteReport>
+}
+
+/**
+ * Measures `operation` called one at a time with tinybench: a promise is awaited before the next
+ * call, a plain value is not. The rate is `1000 / mean latency in ms`.
+ */
+export async function measureOneAtATime(operation: Operation, timeMs: number): Promise<Rate> {
+  const bench = new Bench({ time: timeMs, warmupTime: timeMs / 5, throws: true })
+  bench.add('case', operation)
+  await bench.run()
+  const result = bench.tasks[0]!.result
+  if (result.state !== 'completed') throw new Error(`benchmark case ended as ${result.state}`)
+  return { opsPerSecond: 1000 / result.period, marginPercent: result.latency.rme }
+}
+
+/**
+ * Measures `operation` with `concurrency` calls in flight: that many workers each start the next
+ * call as soon as their last one settles. The rate is completed calls divided by wall time, as a
+ * loaded gateway experiences it. The first fifth of the time is a warmup and is not counted.
+ */
+export async function measureInFlight(
+  operation: Operation,
+  concurrency: number,
+  timeMs: number,
+): Promise<Rate> {
+  await runWorkers(operation, concurrency, timeMs / 5)
+  const started = performance.now()
+  const completed = await runWorkers(operation, concurrency, timeMs)
+  return { opsPerSecond: (completed * 1000) / (performance.now() - started) }
+}
+
+async function runWorkers(operation: Operation, concurrency: number, timeMs: number) {
+  const deadline = performance.now() + timeMs
+  let completed = 0
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      await operation()
+      completed += 1
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return completed
+}
+
+/** Describes the machine a run measured, for the report header. */
+export function describeEnvironment(): string {
+  const processors = cpus()
+  const model = processors[0]?.model.trim() ?? 'unknown CPU'
+  const platform = `${process.platform}/${process.arch}`
+  return `Node.js ${process.version} on ${platform}, ${model}, ${processors.length} logical cores`
+}
+
+/** Formats a rate as thousands of operations per second with its margin of error. */
+export function formatRate(rate: Rate): string {
+  const thousands = (rate.opsPerSecond / 1000).toFixed(1)
+  return rate.marginPercent === undefined
+    ? `${thousands}k`
+    : `${thousands}k ±${rate.marginPercent.toFixed(1)}%`
+}
+
+/** Formats `value / baseline` as a ratio such as `0.93x`. */
+export function formatRatio(value: number, baseline: number): string {
+  return `${(value / baseline).toFixed(2)}x`
+}
