@@ -211,5 +211,11 @@ function fail(
     response.destroy()
     return
   }
-  sendError(response, reply)
+  // A body left unread (refused before reading, or over the limit) is not drained: closing the
+  // connection stops the client from uploading the rest.
+  const unread = !response.req.complete
+  sendError(
+    response,
+    unread ? { ...reply, headers: { ...reply.headers, connection: 'close' } } : reply,
+  )
 }
