@@ -1,6 +1,6 @@
 import type { Clock } from '@harmony-auth/core'
 
-/** A gateway the emulated cloud knows. */
+/** A gateway registered in the emulated cloud. */
 export interface EmulatedGateway {
   /** The gateway code sent as `gateway_code`. */
   code: string
@@ -34,7 +34,7 @@ export type CloudFault =
 /** Options of {@link startCloudEmulator}. */
 export interface CloudEmulatorOptions {
   /**
-   * Gateways the emulator knows; an unknown `gateway_code` gets 404. Default: every valid code is
+   * Gateways registered in the emulator. An unknown `gateway_code` gets 404. Default: every valid code is
    * accepted with a derived ID and name.
    */
   gateways?: readonly EmulatedGateway[]

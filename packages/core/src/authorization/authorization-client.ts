@@ -19,9 +19,9 @@ import type {
 const SECONDS_PER_DAY = 86_400
 
 /**
- * Authorizes this gateway with the cloud control plane: verifies a user JWT from the cloud login,
- * exchanges it at the trusted cloud API origin named by its `iss` for a machine token, and saves
- * the machine token through the token store. The machine token is never returned or logged.
+ * Authorizes this gateway with the cloud control plane. It verifies a user JWT from the cloud
+ * login and exchanges it for a machine token at the trusted cloud API origin that `iss` names.
+ * The machine token is saved through the token store and never returned or logged.
  *
  * @example
  * ```ts

@@ -40,10 +40,12 @@ export function prepareClientOptions(options: AuthorizationClientOptions): Prepa
   const production = isProduction(options.environment, env)
   const logger = checkedLogger(options.logger)
   const clock = checkedFunction('clock', options.clock) ?? systemClock
+
   const trustedOrigins = normalizeTrustedIssuers(checkedIssuers(options.trustedIssuers), production)
   const tokenStore = checkedTokenStore(options.tokenStore)
   const exchange = exchangeSettingsOf(options, clock, logger ?? silentLogger)
   const audience = options.audience === undefined ? undefined : checkedAudience(options.audience)
+
   // Secrets come last so the development-default warning is logged only for a valid configuration.
   const secrets = resolveUserJwtSecrets({ jwtSecret: options.jwtSecret, env, production, logger })
   const verifier = new JwtVerifier({
@@ -55,6 +57,7 @@ export function prepareClientOptions(options: AuthorizationClientOptions): Prepa
     ...(logger ? { logger } : {}),
     ...(audience === undefined ? {} : { audience }),
   })
+
   return {
     verifier,
     trustedOrigins,

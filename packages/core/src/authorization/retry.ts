@@ -48,7 +48,7 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * Returns the delay before retry number `retry` (1 for the first), in milliseconds: exponential
  * backoff with equal jitter, capped at `maxDelayMs`, and raised to `Retry-After` when the server
- * asked for longer. Returns `undefined`, so no retry is made, when `Retry-After` asks for more
+ * asked for longer. Returns `undefined`, so no retry is made, when `Retry-After` requests more
  * than `maxDelayMs`.
  */
 export function retryDelayMs(

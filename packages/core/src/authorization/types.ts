@@ -37,7 +37,7 @@ export interface AuthorizationClientOptions {
    * exactly after normalization; http is allowed only for loopback hosts outside production.
    */
   trustedIssuers: readonly string[]
-  /** Where the machine token is saved, usually a `TokenStore`. */
+  /** The store that saves the machine token, usually a `TokenStore`. */
   tokenStore: MachineTokenStore
   /** Required `aud` values of user JWTs. Default: `aud` not checked. */
   audience?: string | readonly string[]

@@ -4,7 +4,7 @@ import type { SecretInput } from '../secrets/secret.js'
 import { warnOperator } from '../support/logger.js'
 import type { Logger } from '../support/logger.js'
 
-/** The environment variable that holds the HS256 secret of user JWTs. */
+/** The environment variable that contains the HS256 secret of user JWTs. */
 export const JWT_SECRET_VARIABLE = 'RUNBEAM_JWT_SECRET'
 
 // The Harmony development default: these 32 characters, used as UTF-8 bytes, not decoded.

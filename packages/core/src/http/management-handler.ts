@@ -56,7 +56,8 @@ const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/
 /**
  * Creates the node:http handler of the management API: `POST {base}/authorize` exchanges a user
  * JWT for a machine token, and `GET {base}/token` returns the stored token's metadata. The user
- * JWT is verified before the body is read; the machine token and upstream bodies are never sent.
+ * JWT is verified before the body is read. Replies never contain the machine token or an upstream
+ * body.
  *
  * @throws TypeError or RangeError for an option of the wrong type or out of range.
  * @example
@@ -84,7 +85,7 @@ export function createManagementHandler(options: ManagementHandlerOptions): Mana
           : undefined
     if (!route) {
       if (next) return next()
-      return sendError(response, REPLIES.notFound)
+      return fail(response, prepared, REPLIES.notFound)
     }
     route(request, response, prepared, limiter).catch((error: unknown) => {
       fail(response, prepared, REPLIES.internal, isHarmonyAuthError(error) ? error.code : undefined)
@@ -99,7 +100,7 @@ async function handleAuthorize(
   limiter: FixedWindowRateLimiter | undefined,
 ): Promise<void> {
   if (request.method !== 'POST') {
-    return sendError(response, methodNotAllowed('POST'))
+    return fail(response, options, methodNotAllowed('POST'))
   }
   const verdict = limiter?.take(options.clientAddress(request))
   if (verdict && !verdict.allowed) {
@@ -131,7 +132,10 @@ async function handleAuthorize(
   }
 }
 
-/** Verifies the bearer user JWT and its issuer; sends 401 or 403 and returns `undefined` if bad. */
+/**
+ * Verifies the bearer user JWT and its issuer. On failure, sends 401 or 403 and returns
+ * `undefined`.
+ */
 async function authenticate(
   request: IncomingMessage,
   response: ServerResponse,
@@ -164,7 +168,7 @@ async function handleToken(
   options: PreparedManagementOptions,
 ): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return sendError(response, methodNotAllowed('GET, HEAD'))
+    return fail(response, options, methodNotAllowed('GET, HEAD'))
   }
   let token
   try {
@@ -211,8 +215,8 @@ function fail(
     response.destroy()
     return
   }
-  // A body left unread (refused before reading, or over the limit) is not drained: closing the
-  // connection stops the client from uploading the rest.
+  // node:http would drain a body left unread (rejected before reading, or over the limit), so
+  // the connection is closed instead, which stops the client from uploading the rest.
   const unread = !response.req.complete
   sendError(
     response,

@@ -15,7 +15,7 @@ export const REPLIES = {
   issuerNotTrusted: { status: 403, message: 'The token issuer is not trusted' },
   notFound: { status: 404, message: 'No such management endpoint' },
   unsupportedMediaType: { status: 415, message: 'The request body must be application/json' },
-  tooManyRequests: { status: 429, message: 'Too many requests; retry later' },
+  tooManyRequests: { status: 429, message: 'Too many requests. Retry after the Retry-After delay' },
   storageFailed: { status: 500, message: 'The machine token could not be stored' },
   readFailed: { status: 500, message: 'The machine token could not be read' },
   internal: { status: 500, message: 'The request could not be processed' },
@@ -24,9 +24,9 @@ export const REPLIES = {
 } as const satisfies Record<string, ManagementErrorReply>
 
 /**
- * Maps an error of `AuthorizationClient.authorize()` to its reply: 400 for an invalid request,
- * 401 for a user JWT that failed verification, 403 for an untrusted issuer, 504 for an upstream
- * timeout, 502 for any other upstream failure and 500 for storage or unexpected errors.
+ * Maps an error of `AuthorizationClient.authorize()` to its reply. An invalid request gets 400, a
+ * user JWT that failed verification 401 and an untrusted issuer 403. An upstream timeout gets 504,
+ * any other upstream failure 502, and storage or unexpected errors 500.
  */
 export function replyForAuthorizeError(error: unknown): ManagementErrorReply {
   if (!isHarmonyAuthError(error)) return REPLIES.internal

@@ -21,7 +21,7 @@ export function newSecret(): Uint8Array {
   return new Uint8Array(randomBytes(32))
 }
 
-/** Signs a user JWT with HS256 (or `alg`), valid at {@link NOW} unless claims say otherwise. */
+/** Signs a user JWT with HS256 (or `alg`), valid at {@link NOW} unless the claims override `iat` or `exp`. */
 export async function signUserJwt(
   secret: Uint8Array,
   claims: Record<string, unknown>,
@@ -57,7 +57,7 @@ export interface LogRecord {
   message: string | undefined
 }
 
-/** A logger that keeps every record, and their JSON text for canary searches. */
+/** Creates a logger that keeps every record, with their JSON text for canary searches. */
 export function captureLogger(): { logger: Logger; records: LogRecord[]; text: () => string } {
   const records: LogRecord[] = []
   const record =

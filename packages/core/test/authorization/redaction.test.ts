@@ -9,7 +9,7 @@ import { AuthorizationClient } from '../../src/authorization/authorization-clien
 import { createManagementHandler } from '../../src/http/management-handler.js'
 import { captureLogger, frozenClock, MemoryTokenStore, signUserJwt } from './fixtures.js'
 
-// Distinctive strings that must never leave the component that holds them.
+// Distinctive strings that must never leave the component that stores them.
 const SECRET_CANARY = 'CANARY-jwt-secret-5d1e0a77-0f4b-4c7e-9d1c'
 const CLAIM_CANARY = 'CANARY-user-claim-8a2f'
 const MACHINE_TOKEN_CANARY = 'mt_CANARY-machine-token-3b9c'
