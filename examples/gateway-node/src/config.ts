@@ -23,7 +23,7 @@ export interface GatewayConfig {
   /** Backend that verified requests are forwarded to; absent means the built-in echo. */
   upstreamUrl: URL | undefined
   instanceId: string
-  /** Folder that holds `.runbeam/<instanceId>/`. */
+  /** Folder that contains `.runbeam/<instanceId>/`. */
   homeDir: string
   /** Days before expiry from which the start-up check warns about the machine token. */
   renewalWarningDays: number
