@@ -1,4 +1,4 @@
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { Bench } from 'tinybench'
 
 /** A measured rate: operations per second and, for one-at-a-time runs, its margin of error. */
@@ -13,8 +13,18 @@ export type Operation = () => unknown
 
 /** Options every suite receives from `bench/run.ts`. */
 export interface SuiteOptions {
-  /** Measuring time per case, in milliseconds, after a warmup of a fifth of it. */
+  /** Total measuring time per case, in milliseconds, split over the rounds. */
   timeMs: number
+  /** Number of interleaved rounds per case; the best round counts. */
+  rounds: number
+}
+
+/**
+ * Returns the fastest rate. Other processes on the machine can only slow a case down, so the best
+ * of several interleaved rounds is the estimate least distorted by them.
+ */
+export function bestOf(rates: readonly Rate[]): Rate {
+  return rates.reduce((best, rate) => (rate.opsPerSecond > best.opsPerSecond ? rate : best))
 }
 
 /** The output of a suite: text for the terminal and a Markdown section for docs/benchmarks.md. */
@@ -72,12 +82,30 @@ async function runWorkers(operation: Operation, concurrency: number, timeMs: num
   return completed
 }
 
-/** Describes the machine a run measured, for the report header. */
+/** Describes the machine a run measured, with its load before the run, for the report. */
 export function describeEnvironment(): string {
   const processors = cpus()
   const model = processors[0]?.model.trim() ?? 'unknown CPU'
   const platform = `${process.platform}/${process.arch}`
-  return `Node.js ${process.version} on ${platform}, ${model}, ${processors.length} logical cores`
+  const load = loadavg()[0]!.toFixed(1)
+  const cores = `${processors.length} logical cores`
+  const start = `1-minute load average ${load} at the start`
+  return `Node.js ${process.version} on ${platform}, ${model}, ${cores}, ${start}`
+}
+
+/**
+ * Returns a warning when other processes kept the machine busy before the run, because they
+ * distort every rate, the multi-core ones most. The threshold is half the logical cores.
+ */
+export function busyMachineWarning(): string | undefined {
+  const load = loadavg()[0]!
+  const cores = cpus().length
+  if (load <= cores / 2) return undefined
+  return [
+    `The 1-minute load average was ${load.toFixed(1)} on ${cores} logical cores before the run.`,
+    'Other processes competed for the CPU, so these numbers are not reliable.',
+    'Rerun on an idle machine.',
+  ].join(' ')
 }
 
 /** Formats a rate as thousands of operations per second with its margin of error. */

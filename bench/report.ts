@@ -18,13 +18,14 @@ export function writeSection(
   path: string,
   name: string,
   markdown: string,
-  run: { environment: string; command: string },
+  run: { environment: string; command: string; warning?: string },
 ): void {
   const start = `<!-- bench:${name} -->`
   const end = `<!-- /bench:${name} -->`
   const date = new Date().toISOString().slice(0, 10)
   const section = [
     start,
+    ...(run.warning === undefined ? [] : [`> [!WARNING]\n> ${run.warning}`, '']),
     markdown,
     '',
     `Measured on ${date} with \`${run.command}\`: ${run.environment}.`,
