@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthorizationClient } from '../authorization/authorization-client.js'
 import type { MachineTokenStore } from '../authorization/types.js'
-import { isHarmonyAuthError } from '../errors.js'
 import type { Clock } from '../support/clock.js'
 import type { Logger } from '../support/logger.js'
 import { isJsonContentType, parseAuthorizeBody, readBody } from './management-body.js'
 import { checkedManagementOptions } from './management-options.js'
 import type { PreparedManagementOptions } from './management-options.js'
 import { FixedWindowRateLimiter } from './management-rate-limit.js'
-import { REPLIES, replyForAuthorizeError, sendError, sendJson } from './management-replies.js'
+import { authenticateUser, codeOf, replyForUserError } from './management-auth.js'
+import { REPLIES, sendError, sendJson } from './management-replies.js'
 import type { ManagementErrorReply } from './management-replies.js'
 
 /** Rate limit of `POST {base}/authorize`, counted per client address in fixed windows. */
@@ -27,6 +27,11 @@ export interface ManagementHandlerOptions {
   authorizationClient: Pick<AuthorizationClient, 'authorize' | 'verifyUserToken'>
   /** The store `GET {base}/token` reads, usually the client's `TokenStore`. */
   tokenStore: Pick<MachineTokenStore, 'load'>
+  /**
+   * Whether `GET {base}/token` requires a valid user JWT, like the authorize route. Default
+   * false, because the route returns metadata only.
+   */
+  authenticateTokenRoute?: boolean
   /** Rate limit of the authorize route, or `false` to turn it off. Default 10 per 60 s. */
   rateLimit?: ManagementRateLimitOptions | false
   /** Maximum size of a request body, in bytes. Default 65536. */
@@ -50,8 +55,6 @@ export type ManagementHandler = (
   response: ServerResponse,
   next?: (error?: unknown) => void,
 ) => void
-
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/
 
 /**
  * Creates the node:http handler of the management API: `POST {base}/authorize` exchanges a user
@@ -88,7 +91,7 @@ export function createManagementHandler(options: ManagementHandlerOptions): Mana
       return fail(response, prepared, REPLIES.notFound)
     }
     route(request, response, prepared, limiter).catch((error: unknown) => {
-      fail(response, prepared, REPLIES.internal, isHarmonyAuthError(error) ? error.code : undefined)
+      fail(response, prepared, REPLIES.internal, codeOf(error))
     })
   }
 }
@@ -107,8 +110,8 @@ async function handleAuthorize(
     const headers = { 'retry-after': String(verdict.retryAfterSeconds) }
     return fail(response, options, { ...REPLIES.tooManyRequests, headers }, 'rate_limited')
   }
-  const userJwt = await authenticate(request, response, options)
-  if (userJwt === undefined) return
+  const user = await authenticateUser(request, options.client, options.realm)
+  if (!user.ok) return fail(response, options, user.reply, user.code)
   if (!isJsonContentType(request)) return fail(response, options, REPLIES.unsupportedMediaType)
 
   const text = await readBody(request, options.maxBodyBytes)
@@ -117,7 +120,7 @@ async function handleAuthorize(
   if (!body.ok) return fail(response, options, body.reply)
 
   try {
-    const result = await options.client.authorize(userJwt, body.value)
+    const result = await options.client.authorize(user.userJwt, body.value)
     sendJson(response, 201, {
       success: true,
       message: 'Gateway authorized',
@@ -126,39 +129,7 @@ async function handleAuthorize(
       expires_in: result.expiresIn,
     })
   } catch (error) {
-    const reply = replyForAuthorizeError(error)
-    const code = isHarmonyAuthError(error) ? error.code : undefined
-    fail(response, options, reply.status === 401 ? unauthorized(options, true) : reply, code)
-  }
-}
-
-/**
- * Verifies the bearer user JWT and its issuer. On failure, sends 401 or 403 and returns
- * `undefined`.
- */
-async function authenticate(
-  request: IncomingMessage,
-  response: ServerResponse,
-  options: PreparedManagementOptions,
-): Promise<string | undefined> {
-  const header = request.headers.authorization
-  if (header === undefined) {
-    fail(response, options, unauthorized(options, false), 'ERR_JWT_AUTHORIZATION_HEADER_MISSING')
-    return undefined
-  }
-  const userJwt = BEARER.exec(header)?.[1]
-  if (userJwt === undefined) {
-    fail(response, options, unauthorized(options, true), 'ERR_JWT_AUTHORIZATION_HEADER_INVALID')
-    return undefined
-  }
-  try {
-    await options.client.verifyUserToken(userJwt)
-    return userJwt
-  } catch (error) {
-    const reply = replyForAuthorizeError(error)
-    const code = isHarmonyAuthError(error) ? error.code : undefined
-    fail(response, options, reply.status === 401 ? unauthorized(options, true) : reply, code)
-    return undefined
+    fail(response, options, replyForUserError(error, options.realm), codeOf(error))
   }
 }
 
@@ -170,12 +141,16 @@ async function handleToken(
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return fail(response, options, methodNotAllowed('GET, HEAD'))
   }
+  if (options.authenticateTokenRoute) {
+    const user = await authenticateUser(request, options.client, options.realm)
+    if (!user.ok) return fail(response, options, user.reply, user.code)
+  }
+
   let token
   try {
     token = await options.tokenStore.load()
   } catch (error) {
-    const code = isHarmonyAuthError(error) ? error.code : undefined
-    return fail(response, options, REPLIES.readFailed, code)
+    return fail(response, options, REPLIES.readFailed, codeOf(error))
   }
   if (!token) {
     return sendError(response, { status: 404, message: 'No machine token is stored' })
@@ -191,11 +166,6 @@ async function handleToken(
   })
 }
 
-function unauthorized(options: PreparedManagementOptions, invalid: boolean): ManagementErrorReply {
-  const challenge = `Bearer realm="${options.realm}"${invalid ? ', error="invalid_token"' : ''}`
-  return { ...REPLIES.unauthorized, headers: { 'www-authenticate': challenge } }
-}
-
 function methodNotAllowed(allow: string): ManagementErrorReply {
   return { status: 405, message: 'Method not allowed', headers: { allow } }
 }
@@ -207,8 +177,15 @@ function fail(
   reply: ManagementErrorReply,
   code?: string,
 ): void {
+  const { req: request } = response
   options.logger.warn(
-    { status: reply.status, code, path: (response.req.url ?? '').split('?')[0] },
+    {
+      status: reply.status,
+      code,
+      method: request.method,
+      path: (request.url ?? '').split('?')[0],
+      remoteAddress: request.socket.remoteAddress,
+    },
     'Management request failed',
   )
   if (response.headersSent) {
@@ -217,7 +194,7 @@ function fail(
   }
   // node:http would drain a body left unread (rejected before reading, or over the limit), so
   // the connection is closed instead, which stops the client from uploading the rest.
-  const unread = !response.req.complete
+  const unread = !request.complete
   sendError(
     response,
     unread ? { ...reply, headers: { ...reply.headers, connection: 'close' } } : reply,

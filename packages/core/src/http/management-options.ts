@@ -11,6 +11,7 @@ export interface PreparedManagementOptions {
   basePath: string
   client: ManagementHandlerOptions['authorizationClient']
   tokenStore: ManagementHandlerOptions['tokenStore']
+  authenticateTokenRoute: boolean
   rateLimit: { maxRequests: number; windowSeconds: number } | undefined
   maxBodyBytes: number
   clientAddress: (request: IncomingMessage) => string
@@ -41,6 +42,10 @@ export function checkedManagementOptions(
     basePath: checkedBasePath(options.basePath ?? ''),
     client: options.authorizationClient,
     tokenStore: options.tokenStore,
+    authenticateTokenRoute: checkedBoolean(
+      'authenticateTokenRoute',
+      options.authenticateTokenRoute ?? false,
+    ),
     rateLimit: checkedRateLimit(options.rateLimit),
     maxBodyBytes: checkedInteger('maxBodyBytes', options.maxBodyBytes ?? 65_536, 1, 1024 * 1024),
     clientAddress: checkedFunction('clientAddress', options.clientAddress) ?? remoteAddressOf,
@@ -96,6 +101,11 @@ function checkedRealm(realm: unknown): string {
     throw new TypeError('realm must be 1 to 64 printable ASCII characters without quotes')
   }
   return realm
+}
+
+function checkedBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`)
+  return value
 }
 
 function checkedFunction<T>(name: string, value: T | undefined): T | undefined {

@@ -142,16 +142,16 @@ describe('POST {base}/authorize', () => {
   })
 
   it.each([
-    ['a Basic header', 'Basic dXNlcjpwYXNz'],
-    ['an empty bearer', 'Bearer '],
-    ['a bearer with spaces', 'Bearer a b'],
-  ])('replies 401 for %s', async (_case, authorization) => {
+    ['a Basic header', 'Basic dXNlcjpwYXNz', 'Bearer realm="harmony"'],
+    ['an empty bearer', 'Bearer ', 'Bearer realm="harmony", error="invalid_request"'],
+    ['a bearer with spaces', 'Bearer a b', 'Bearer realm="harmony", error="invalid_request"'],
+    ['a JWT that is not one', 'bearer not-a-jwt', 'Bearer realm="harmony", error="invalid_token"'],
+  ])('replies 401 for %s', async (_case, authorization, challenge) => {
     const h = await harness()
     const response = await h.post({ gateway_code: 'edge-1' }, { authorization })
-    expect(response.headers.get('www-authenticate')).toBe(
-      'Bearer realm="harmony", error="invalid_token"',
-    )
+    expect(response.headers.get('www-authenticate')).toBe(challenge)
     await expectError(response, 401, 'Unauthorized')
+    expect(h.cloud.requests).toHaveLength(0)
   })
 
   it.each([
@@ -365,6 +365,34 @@ describe('GET {base}/token', () => {
     await expectError(response, 405, 'Method Not Allowed')
   })
 
+  it('requires a user JWT when authenticateTokenRoute is set', async () => {
+    const h = await harness({ authenticateTokenRoute: true })
+    const anonymous = await fetch(`${h.url}/admin/token`)
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="harmony"')
+    await expectError(anonymous, 401, 'Unauthorized')
+    const untrusted = await h.userJwt({ iss: 'https://evil.example' })
+    const forbidden = await fetch(`${h.url}/admin/token`, {
+      headers: { authorization: `Bearer ${untrusted}` },
+    })
+    await expectError(forbidden, 403, 'Forbidden')
+    const authorized = await fetch(`${h.url}/admin/token`, {
+      headers: { authorization: `Bearer ${await h.userJwt()}` },
+    })
+    expect(authorized.status).toBe(404)
+  })
+
+  it('logs failures with the status, code and address', async () => {
+    const h = await harness()
+    await fetch(`${h.url}/admin/token`, { method: 'DELETE' })
+    const failure = h.handlerLog.records.find((record) => record.level === 'warn')
+    expect(failure?.fields).toMatchObject({
+      status: 405,
+      method: 'DELETE',
+      path: '/admin/token',
+      remoteAddress: '127.0.0.1',
+    })
+  })
+
   it('replies 500 when the store cannot be read', async () => {
     const h = await harness()
     h.store.load = () => Promise.reject(new Error('read failed'))
@@ -420,6 +448,7 @@ describe('createManagementHandler routing', () => {
     ['a zero rate limit', { rateLimit: { maxRequests: 0 } }, RangeError],
     ['a body limit of the wrong type', { maxBodyBytes: '64k' }, TypeError],
     ['a realm with a quote', { realm: 'a"b' }, TypeError],
+    ['a non-boolean authenticateTokenRoute', { authenticateTokenRoute: 'yes' }, TypeError],
   ])('throws for %s', async (_case, overrides, type) => {
     const setup = await setUpAuthorization()
     cleanups.push(() => setup.cloud.close())
