@@ -7,6 +7,8 @@ export interface RunScriptOptions {
   entry: string
   /** Environment of the child, on top of PATH and NODE_ENV of this process. */
   env: Record<string, string>
+  /** Working folder of the child. Default: this process's working folder. */
+  cwd?: string
   /** Time the script may run before it is killed, in milliseconds. Default 60000. */
   timeoutMs?: number
 }
@@ -24,6 +26,7 @@ export function runScript(options: RunScriptOptions): Promise<ScriptResult> {
   const child = spawn(process.execPath, nodeArguments(options.entry), {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
   })
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
