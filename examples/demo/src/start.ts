@@ -63,15 +63,17 @@ async function main(): Promise<void> {
   const userJwt = await signHs256(claims, new TextEncoder().encode(jwtSecret))
   printUsage(gateway.trafficUrl, gateway.managementUrl, trafficToken, userJwt)
 
+  // One shutdown for Ctrl-C and for a gateway that exits by itself, so the emulator closes once.
+  let stopping: Promise<void> | undefined
   const stop = (): void => {
-    void gateway
+    stopping ??= gateway
       .stop()
       .then(() => cloud.close())
       .then(() => console.log('stopped'))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  gateway.child.once('exit', () => void cloud.close())
+  gateway.child.once('exit', stop)
 }
 
 function printUsage(trafficUrl: string, managementUrl: string, token: string, userJwt: string) {
