@@ -21,25 +21,24 @@ export function normalizeTyp(value: string): string {
 
 /**
  * Checks the `crit` member (RFC 7515 section 4.1.11): a non-empty array of names, each understood
- * by this verifier and present in the header. `b64` is understood only as `true`, because a JWT
+ * by this verifier, present in the header and listed once. `b64` is understood only as `true`, because a JWT
  * never has an unencoded payload (RFC 7797 section 7).
  */
 function checkCrit(header: Record<string, unknown>, understood: ReadonlySet<string>): void {
   const crit = header.crit
-  if (!Array.isArray(crit) || crit.length === 0)
+  if (!Array.isArray(crit) || crit.length === 0 || new Set(crit).size !== crit.length) {
     fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
+  }
   for (const name of crit as unknown[]) {
     if (typeof name !== 'string' || name.length === 0) {
       fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
     }
-    if (header[name] === undefined) fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
-    if (name === 'b64') {
-      if (header.b64 !== true)
-        fail('ERR_JWT_CRIT_UNSUPPORTED', 'JWT critical header is not supported')
-      continue
+    if (!Object.hasOwn(header, name) || header[name] === undefined) {
+      fail('ERR_JWT_HEADER_INVALID', 'JWT header is invalid')
     }
-    if (!understood.has(name))
+    if (name === 'b64' ? header.b64 !== true : !understood.has(name)) {
       fail('ERR_JWT_CRIT_UNSUPPORTED', 'JWT critical header is not supported')
+    }
   }
 }
 

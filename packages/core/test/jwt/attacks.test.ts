@@ -50,7 +50,14 @@ describe('HS256 with the RSA public key as secret', () => {
   const pem = rsa.spki
   const der = rsa.publicKey.export({ type: 'spki', format: 'der' })
   const pkcs1 = rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string
-  const forgedSecrets: (string | Uint8Array)[] = [pem, pem.trim(), `\n${pem}`, `  ${pem}`, pkcs1, der]
+  const forgedSecrets: (string | Uint8Array)[] = [
+    pem,
+    pem.trim(),
+    `\n${pem}`,
+    `  ${pem}`,
+    pkcs1,
+    der,
+  ]
 
   it('rejects the forgery when only RS256 is allowed', async () => {
     for (const forged of forgedSecrets) {
@@ -111,7 +118,13 @@ describe('hostile kid values', () => {
   const keyed = verifier({ keys: [{ jwk }], maxTokenBytes: 65_536 })
 
   it('rejects kid strings that match no key', async () => {
-    const kids = ['../../../etc/passwd', "' OR '1'='1' --", 'real\u0000', 'REAL', 'k'.repeat(10_000)]
+    const kids = [
+      '../../../etc/passwd',
+      "' OR '1'='1' --",
+      'real\u0000',
+      'REAL',
+      'k'.repeat(10_000),
+    ]
     for (const kid of kids) {
       const token = signToken({ alg: 'RS256', kid }, claims(), rsa.privateKey)
       expect(await codeOf(keyed.verify(token))).toBe('ERR_JWT_KEY_NOT_FOUND')
@@ -120,7 +133,9 @@ describe('hostile kid values', () => {
 
   it('truncates a long kid in error details', async () => {
     const token = signToken({ alg: 'RS256', kid: 'k'.repeat(10_000) }, claims(), rsa.privateKey)
-    const error = (await keyed.verify(token).catch((caught: unknown) => caught)) as JwtVerificationError
+    const error = (await keyed
+      .verify(token)
+      .catch((caught: unknown) => caught)) as JwtVerificationError
     expect(error.details.kid).toHaveLength(64)
     expect(error.message).not.toContain('kkkk')
   })
@@ -199,7 +214,14 @@ describe('hostile input', () => {
   it('rejects wrong segment counts and empty parts', async () => {
     const token = signToken({ alg: 'RS256' }, claims(), rsa.privateKey)
     const [header, payload, signature] = token.split('.') as [string, string, string]
-    for (const variant of [header, `${header}.${payload}`, `${token}.x`, `.${payload}.${signature}`, '..', '']) {
+    for (const variant of [
+      header,
+      `${header}.${payload}`,
+      `${token}.x`,
+      `.${payload}.${signature}`,
+      '..',
+      '',
+    ]) {
       expect(await codeOf(verifier().verify(variant))).toBe('ERR_JWT_MALFORMED')
     }
   })

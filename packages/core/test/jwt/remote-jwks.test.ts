@@ -29,7 +29,11 @@ function remote(
   source: Partial<RemoteJwksKeySource> = {},
   options: Partial<JwtVerifierOptions> = {},
 ): JwtVerifier {
-  return new JwtVerifier({ keys: [{ jwksUrl: issuer.url, ...source }], clock: time.clock, ...options })
+  return new JwtVerifier({
+    keys: [{ jwksUrl: issuer.url, ...source }],
+    clock: time.clock,
+    ...options,
+  })
 }
 
 /** A token valid for the next 3 hours of the test clock, signed with a published key. */
