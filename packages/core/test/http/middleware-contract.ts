@@ -38,6 +38,11 @@ export interface Reply {
 export const NO_CREDENTIALS = 'Bearer realm="harmony"'
 export const INVALID_REQUEST = 'Bearer realm="harmony", error="invalid_request"'
 export const INVALID_TOKEN = 'Bearer realm="harmony", error="invalid_token"'
+/** The body JwtVerifier sends with every 401 reply. */
+export const UNAUTHORIZED_BODY = {
+  error: 'Unauthorized',
+  message: 'A valid bearer token is required.',
+}
 
 /**
  * Sends `GET url` with the given `Authorization` values over node:http: an array sends one header
@@ -114,7 +119,7 @@ export function describeMiddlewareContract(framework: string, startApp: StartApp
       expect(reply.status).toBe(401)
       expect(reply.headers['www-authenticate']).toBe(challenge)
       expect(reply.headers['content-type']).toMatch(/^application\/json/)
-      expect(reply.body).not.toMatch(/ERR_|malformed|segment/i)
+      expect(JSON.parse(reply.body)).toEqual(UNAUTHORIZED_BODY)
       expect(app.handlerCalls()).toBe(calls)
     })
 
@@ -124,8 +129,8 @@ export function describeMiddlewareContract(framework: string, startApp: StartApp
 
       expect(reply.status).toBe(401)
       expect(reply.headers['www-authenticate']).toBe(INVALID_TOKEN)
-      expect(reply.body).not.toMatch(/exp|ERR_/i)
-      expect(reply.body).not.toContain(token)
+      expect(JSON.parse(reply.body)).toEqual(UNAUTHORIZED_BODY)
+      expect(reply.body).not.toMatch(/expired|ERR_/i)
     })
 
     it('gives every token failure the same body', async () => {
@@ -135,7 +140,7 @@ export function describeMiddlewareContract(framework: string, startApp: StartApp
       expect(forged.status).toBe(401)
       expect(forged.headers['www-authenticate']).toBe(INVALID_TOKEN)
       expect(forged.body).toBe(expired.body)
-      expect(JSON.parse(forged.body)).toMatchObject({ error: 'Unauthorized' })
+      expect(JSON.parse(forged.body)).toEqual(UNAUTHORIZED_BODY)
     })
 
     it('rejects repeated Authorization headers', async () => {
