@@ -84,7 +84,10 @@ export function parseAuthorizeBody(text: string): BodyOutcome<AuthorizeRequestBo
   if (!isPlainObject(body)) return invalid('The request body must be a JSON object')
   const { gateway_code: gatewayCode, machine_public_key: publicKey, metadata } = body
   if (typeof gatewayCode !== 'string' || !isValidName(gatewayCode)) {
-    return invalid('gateway_code must be 1 to 128 characters of A-Z, a-z, 0-9, ".", "_" or "-"')
+    return invalid(
+      'gateway_code must be 1 to 128 characters of A-Z, a-z, 0-9, ".", "_" or "-", ' +
+        'and not "." or ".."',
+    )
   }
   if (
     publicKey !== undefined &&
