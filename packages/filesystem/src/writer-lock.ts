@@ -16,8 +16,9 @@ export interface LockState {
   compromised: Error | undefined
 }
 
-// Waits of 10 to 20 ms between attempts, so a writer spends little time asleep.
-const RETRY_INTERVAL_MS = 15
+// Waits of 3 to 6 ms between attempts (the retry package randomizes each wait between one and two
+// times the minimum), so a waiting writer takes over soon after the holder releases.
+const RETRY_MIN_MS = 3
 
 /**
  * A cross-process lock per secret, kept as the folder `<root>/<name>~lock` by proper-lockfile
@@ -63,10 +64,10 @@ export class WriterLock {
         realpath: false,
         stale: this.#options.staleMs,
         retries: {
-          retries: Math.ceil(this.#options.timeoutMs / RETRY_INTERVAL_MS),
+          retries: Math.ceil(this.#options.timeoutMs / (RETRY_MIN_MS * 1.5)),
           factor: 1,
-          minTimeout: RETRY_INTERVAL_MS - 5,
-          maxTimeout: RETRY_INTERVAL_MS + 5,
+          minTimeout: RETRY_MIN_MS,
+          maxTimeout: RETRY_MIN_MS * 2,
           randomize: true,
         },
         onCompromised: (error) => {
