@@ -87,7 +87,9 @@ function exchangeSettingsOf(
     retry: retryPolicyOf(options.retry),
     clock,
     logger,
-    sleep: checkedFunction('sleep', options.sleep) ?? ((ms: number) => delay(ms)),
+    sleep:
+      checkedFunction('sleep', options.sleep) ??
+      ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal })),
     random: checkedFunction('random', options.random) ?? Math.random,
   }
 }

@@ -18,7 +18,7 @@ export interface ExchangeSettings {
   retry: RetryPolicy
   clock: Clock
   logger: Logger
-  sleep: (milliseconds: number) => Promise<void>
+  sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>
   random: () => number
 }
 
@@ -72,8 +72,22 @@ export async function exchangeUserJwt(
       },
       'Retrying the token exchange with the cloud API',
     )
-    await settings.sleep(delayMs)
+    await sleepUnlessAborted(settings, delayMs, request.signal)
     spentMs += delayMs
+  }
+}
+
+/** Waits between attempts; an abort rejects with the signal's reason, as fetch does. */
+async function sleepUnlessAborted(
+  settings: ExchangeSettings,
+  delayMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  try {
+    await settings.sleep(delayMs, signal)
+  } catch (error) {
+    signal?.throwIfAborted()
+    throw error
   }
 }
 

@@ -57,8 +57,11 @@ export interface AuthorizationClientOptions {
   clock?: Clock
   /** Receives exchange outcomes and retries, never a token or upstream body. Default: silent. */
   logger?: Logger
-  /** Waits between retries; tests inject one that does not wait. Default: a real timer. */
-  sleep?: (milliseconds: number) => Promise<void>
+  /**
+   * Waits between retries and rejects when `signal` aborts; tests inject one that does not wait.
+   * Default: a real timer.
+   */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>
   /** Returns a number in [0, 1) for retry jitter. Default `Math.random`. */
   random?: () => number
 }

@@ -82,6 +82,24 @@ describe('token exchange transport', () => {
 })
 
 describe('token exchange retries', () => {
+  it('stops waiting for a retry when the caller aborts', async () => {
+    const setup = await setUp({
+      sleep: undefined,
+      retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 },
+    })
+    setup.cloud.inject({ kind: 'status', status: 503 }, Infinity)
+    const controller = new AbortController()
+    const started = performance.now()
+    const pending = setup.client.authorize(await setup.userJwt(), {
+      gatewayCode: 'edge-1',
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(new Error('stopped during backoff')), 100)
+    await expect(pending).rejects.toThrow('stopped during backoff')
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(setup.cloud.requests).toHaveLength(1)
+  })
+
   it('retries 503 and then succeeds', async () => {
     const setup = await setUp()
     setup.cloud.inject({ kind: 'status', status: 503 }, 2)
