@@ -33,6 +33,12 @@ describe('startCloudEmulator', () => {
     expect(emulator.origin).toBe(emulator.url)
   })
 
+  it('listens on the IPv6 loopback address', async () => {
+    const emulator = await start({ host: '::1' })
+    expect(emulator.url).toMatch(/^http:\/\/\[::1\]:\d+$/)
+    expect((await authorize(emulator, { gateway_code: 'a' })).status).toBe(200)
+  })
+
   it('issues a machine token for a known gateway', async () => {
     const emulator = await start({
       gateways: [{ code: 'edge-1', id: 'gw-77', name: 'Edge one', abilities: ['proxy'] }],

@@ -251,6 +251,14 @@ describe('AuthorizationClient issuer checks', () => {
     expect(cloud.requests).toHaveLength(0)
   })
 
+  it('exchanges with an IPv6 loopback issuer', async () => {
+    const { client, cloud, userJwt } = await setUp({}, { host: '::1' })
+    expect(cloud.origin).toMatch(/^http:\/\/\[::1\]:\d+$/)
+    const result = await client.authorize(await userJwt(), { gatewayCode: 'a' })
+    expect(result.gateway.code).toBe('a')
+    expect(cloud.requests).toHaveLength(1)
+  })
+
   it('accepts an issuer that differs only in case and trailing slash', async () => {
     const { client, cloud, userJwt } = await setUp()
     const issuer = `${cloud.origin.replace('http', 'HTTP')}/`
