@@ -1,11 +1,16 @@
 import { cpus, loadavg } from 'node:os'
 import { Bench } from 'tinybench'
 
-/** A measured rate: operations per second and, for one-at-a-time runs, its margin of error. */
+/** A measured rate: operations per second of wall time, and for one-at-a-time runs more. */
 export interface Rate {
   opsPerSecond: number
   /** Relative margin of error of the mean latency at 95 % confidence, in percent. */
   marginPercent?: number
+  /**
+   * Operations per second of CPU time used by this process (user plus system). One at a time,
+   * everything runs on the main thread, so this rate hardly depends on other processes.
+   */
+  opsPerCpuSecond?: number
 }
 
 /** An operation under test: it may return a value or a promise of one. */
@@ -20,11 +25,16 @@ export interface SuiteOptions {
 }
 
 /**
- * Returns the fastest rate. Other processes on the machine can only slow a case down, so the best
- * of several interleaved rounds is the estimate least distorted by them.
+ * Returns the fastest wall-time rate with the fastest CPU-time rate. Other processes on the machine
+ * can only slow a case down, so the best of several interleaved rounds is the estimate least
+ * distorted by them.
  */
 export function bestOf(rates: readonly Rate[]): Rate {
-  return rates.reduce((best, rate) => (rate.opsPerSecond > best.opsPerSecond ? rate : best))
+  const best = rates.reduce((fastest, rate) =>
+    rate.opsPerSecond > fastest.opsPerSecond ? rate : fastest,
+  )
+  const cpuRates = rates.flatMap((rate) => rate.opsPerCpuSecond ?? [])
+  return cpuRates.length === 0 ? best : { ...best, opsPerCpuSecond: Math.max(...cpuRates) }
 }
 
 /** The output of a suite: text for the terminal and a Markdown section for docs/benchmarks.md. */
@@ -42,15 +52,27 @@ export interface Suite {
 
 /**
  * Measures `operation` called one at a time with tinybench: a promise is awaited before the next
- * call, a plain value is not. The rate is `1000 / mean latency in ms`.
+ * call, a plain value is not. The wall-time rate is `1000 / mean latency in ms`. The CPU-time rate
+ * divides the measured calls by the CPU time of the run, without the warmup.
  */
 export async function measureOneAtATime(operation: Operation, timeMs: number): Promise<Rate> {
-  const bench = new Bench({ time: timeMs, warmupTime: timeMs / 5, throws: true })
+  await runWorkers(operation, 1, timeMs / 5)
+  const bench = new Bench({ time: timeMs, warmup: false, throws: true })
   bench.add('case', operation)
+
+  const before = process.cpuUsage()
   await bench.run()
-  const result = bench.tasks[0]!.result
+  const used = process.cpuUsage(before)
+
+  const task = bench.tasks[0]!
+  const result = task.result
   if (result.state !== 'completed') throw new Error(`benchmark case ended as ${result.state}`)
-  return { opsPerSecond: 1000 / result.period, marginPercent: result.latency.rme }
+  const cpuSeconds = (used.user + used.system) / 1e6
+  return {
+    opsPerSecond: 1000 / result.period,
+    marginPercent: result.latency.rme,
+    opsPerCpuSecond: task.runs / cpuSeconds,
+  }
 }
 
 /**
@@ -114,6 +136,11 @@ export function formatRate(rate: Rate): string {
   return rate.marginPercent === undefined
     ? `${thousands}k`
     : `${thousands}k ±${rate.marginPercent.toFixed(1)}%`
+}
+
+/** Formats a CPU-time rate as thousands of operations per CPU second. */
+export function formatCpuRate(rate: Rate): string {
+  return rate.opsPerCpuSecond === undefined ? '-' : `${(rate.opsPerCpuSecond / 1000).toFixed(1)}k`
 }
 
 /** Formats `value / baseline` as a ratio such as `0.93x`. */
