@@ -22,8 +22,8 @@ const ALGORITHMS: readonly BenchAlgorithm[] = ['RS256', 'HS256']
 const IN_FLIGHT = 64
 
 /**
- * Which measured rate to compare: one at a time per CPU second (robust against other processes),
- * one at a time per wall second, or with many in flight per wall second.
+ * The measured rate a comparison uses: one at a time per CPU second (robust against other
+ * processes), one at a time per wall second, or many in flight per wall second.
  */
 type Measure = 'oneAtATimeCpu' | 'oneAtATime' | 'inFlight'
 
