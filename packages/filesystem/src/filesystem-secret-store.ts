@@ -37,7 +37,7 @@ import type { LockState } from './writer-lock.js'
 
 /** Options for {@link FilesystemSecretStore}. */
 export interface FilesystemSecretStoreOptions {
-  /** Folder that holds the secrets, for example `~/.runbeam/<instance_id>`. Created with mode 0700 at the first write. */
+  /** Folder that contains the secrets, for example `~/.runbeam/<instance_id>`. Created with mode 0700 at the first write. */
   root: string
   /** Receives the warning when loose permissions are tightened. Default `process.emitWarning`. */
   logger?: Logger
@@ -76,8 +76,8 @@ function storeFailed(verb: string, name: string, cause: unknown): HarmonyAuthErr
  * A {@link SecretStore} over one folder, the embedded default. The current stage of `name` is the
  * file `<root>/<name>`, so with root `~/.runbeam/<instance_id>` the files `auth.json` and
  * `encryption.key` sit where the Rust gateway keeps them. Other stages are `<name>~previous` and
- * `<name>~pending`; temporary files `<name>~tmp-<random>` and the lock folder `<name>~lock` use the
- * same `~` mark, which no valid name contains, so `list` never shows them.
+ * `<name>~pending`. Temporary files `<name>~tmp-<random>` and the lock folder `<name>~lock` carry
+ * the same `~` mark. No valid name contains it, so `list` never shows these files.
  *
  * Every write creates a temporary file exclusively with mode 0600 in the same folder, writes and
  * fsyncs it, renames it over the target and fsyncs the folder, under a cross-process writer lock.

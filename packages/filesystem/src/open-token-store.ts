@@ -8,7 +8,7 @@ import { FilesystemSecretStore } from './filesystem-secret-store.js'
 export interface OpenTokenStoreOptions {
   /** The gateway instance id: 1 to 128 characters of `[A-Za-z0-9._-]`, not `.` or `..`. */
   instanceId: string
-  /** Home folder that holds `.runbeam`. Default `os.homedir()`. */
+  /** Home folder that contains `.runbeam`. Default `os.homedir()`. */
   homeDir?: string
   /** Environment with `RUNBEAM_ENCRYPTION_KEY` and `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`. Default `process.env`. */
   env?: NodeJS.ProcessEnv
@@ -98,6 +98,7 @@ export function openTokenStore(options: OpenTokenStoreOptions): TokenStore {
     backend,
     keyRing: createFilesystemKeyRingSource(backend, options),
     name: 'auth.json',
+    label: backend.pathOf('auth.json'),
     fallbacks: [{ backend: legacy, name: 'auth.json', label: legacy.pathOf('auth.json') }],
     clock: options.clock,
     logger: options.logger,

@@ -25,7 +25,7 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
-/** The error raised for a symlink at a secret path. */
+/** Creates the error for a symlink at a secret path. */
 export function symlinkError(path: string, secretName?: string): SecretStoreError {
   return new SecretStoreError(
     'ERR_SECRET_SYMLINK',

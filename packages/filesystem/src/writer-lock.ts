@@ -10,7 +10,7 @@ export interface WriterLockOptions {
   timeoutMs: number
 }
 
-/** What a task under the lock can check before it commits. */
+/** State that a task under the lock checks before it commits. */
 export interface LockState {
   /** Set when another process took the lock over as stale while the task ran. */
   compromised: Error | undefined
@@ -21,9 +21,10 @@ export interface LockState {
 const RETRY_MIN_MS = 3
 
 /**
- * A cross-process lock per secret, kept as the folder `<root>/<name>~lock` by proper-lockfile
- * (mkdir is atomic; the holder refreshes the folder's mtime, and waiters take over a lock that
- * went stale). Tasks of one process on the same path run one after another without polling.
+ * A cross-process lock per secret, kept by proper-lockfile as the folder `<root>/<name>~lock`.
+ * Taking it is an atomic mkdir. The holder refreshes the folder's mtime, and waiters take over a
+ * lock whose mtime went stale. Tasks of one process on the same path run one after another
+ * without polling.
  *
  * > [!WARNING]
  * > The lock guards against other processes on the same host and on local filesystems. On

@@ -234,6 +234,7 @@ describe('openTokenStore', () => {
     )
     expect(error.code).toBe('ERR_TOKEN_STORE_PLAINTEXT')
     expect(error.message).toContain('age -r')
+    expect(error.message).toContain(join(folder, 'auth.json'))
     expect(readFileSync(join(folder, 'auth.json'), 'utf8')).toBe(plaintext)
     expect(existsSync(join(folder, 'encryption.key'))).toBe(false)
   })

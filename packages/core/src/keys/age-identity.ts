@@ -23,7 +23,7 @@ function invalidKey(source: string, problem: string): KeyError {
   return new KeyError('ERR_KEY_INVALID', `${source} ${problem}. ${EXPECTED_FORMS}`, { source })
 }
 
-/** Decodes strict standard base64, padded or not, to UTF-8 text; returns undefined otherwise. */
+/** Decodes strict standard base64, padded or not, to UTF-8 text. Returns undefined for anything else. */
 function decodeBase64Text(text: string): string | undefined {
   const compact = text.replace(/\s+/g, '')
   if (!BASE64_PATTERN.test(compact) || compact.length % 4 === 1) return undefined
@@ -49,10 +49,10 @@ function isRawKeyText(text: string): boolean {
 }
 
 /**
- * Parses an age X25519 identity from any text form the Rust Harmony gateway accepted: the raw
- * `AGE-SECRET-KEY-1…` line, its standard base64 (with or without a trailing newline inside), or
- * the base64 of the whole `age-keygen` output, whose `#` comment lines are skipped. The raw
- * `age-keygen` output is accepted too.
+ * Parses an age X25519 identity from any text form the Rust Harmony gateway accepted. These are
+ * the raw `AGE-SECRET-KEY-1…` line, its standard base64 (with or without a trailing newline
+ * inside), and the base64 of the whole `age-keygen` output, whose `#` comment lines are skipped.
+ * The raw `age-keygen` output is accepted too.
  *
  * @param text - The key text, for example the value of `RUNBEAM_ENCRYPTION_KEY`.
  * @param source - Names the variable or file in errors, for example `RUNBEAM_ENCRYPTION_KEY`.

@@ -22,7 +22,7 @@ export interface OpenedCiphertext {
   plaintext: Uint8Array
   /** The recipient of the identity that decrypted the data. */
   recipient: string
-  /** Whether the current identity decrypted it; false means a previous one did. */
+  /** Whether the current identity decrypted it. False means a previous one did. */
   isCurrent: boolean
 }
 

@@ -6,16 +6,16 @@ import { silentLogger } from '../support/logger.js'
 import type { Logger } from '../support/logger.js'
 import { EncryptionKeyRing } from './encryption-key-ring.js'
 
-/** The variable that holds the current encryption key. */
+/** Name of the variable that contains the current encryption key. */
 export const ENCRYPTION_KEY_VARIABLE = 'RUNBEAM_ENCRYPTION_KEY'
-/** The variable that holds previous encryption keys, separated by commas or newlines. */
+/** Name of the variable that contains previous encryption keys, separated by commas or newlines. */
 export const PREVIOUS_ENCRYPTION_KEYS_VARIABLE = 'RUNBEAM_ENCRYPTION_KEY_PREVIOUS'
 /** The default name of the stored key, the Rust gateway's `encryption.key` file. */
 export const DEFAULT_KEY_NAME = 'encryption.key'
 
 /**
- * Where a {@link TokenStore} gets its key ring. Reading never creates a key; only
- * `loadOrCreate`, which `save` calls, may.
+ * Provider of the key ring of a `TokenStore`. `load` never creates a key, so only
+ * `loadOrCreate`, which `save` calls, may create one.
  */
 export interface KeyRingSource {
   /** Returns the key ring, or undefined when no key exists yet. Never creates a key. */
@@ -38,7 +38,7 @@ export interface KeyRingSourceOptions {
   store?: SecretStore
   /** Name of the key in `store`. Default `encryption.key`. */
   keyName?: string
-  /** How errors name the stored key, for example its file path. Default `<provider> secret <keyName>`. */
+  /** Name of the stored key in errors, for example its file path. Default `<provider> secret <keyName>`. */
   keyLocation?: string
   /**
    * Creates the key if no process has yet, for example under a cross-process lock. Without it the
@@ -53,10 +53,10 @@ export interface KeyRingSourceOptions {
 }
 
 /**
- * Creates the standard key ring source. Keys come from, in order: `RUNBEAM_ENCRYPTION_KEY` and
- * `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`; otherwise the stored key (`encryption.key`), whose
- * `previous` and `pending` stages also decrypt during a rotation; otherwise a new X25519 identity
- * generated at the first `loadOrCreate`. The previous keys of the variable decrypt in every case.
+ * Creates the standard key ring source. The current key is `RUNBEAM_ENCRYPTION_KEY` when it is
+ * set. Otherwise it is the stored key (`encryption.key`), whose `previous` and `pending` stages
+ * also decrypt during a rotation. Without either, `loadOrCreate` generates a new X25519 identity
+ * and stores it. The keys in `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` decrypt in every case.
  *
  * A set but empty `RUNBEAM_ENCRYPTION_KEY` is an error, not a fallback to the stored key. An
  * empty `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` means no previous keys.

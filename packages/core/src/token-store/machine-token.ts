@@ -5,7 +5,7 @@ import { systemClock } from '../support/clock.js'
 import type { Clock } from '../support/clock.js'
 import { parseRfc3339 } from './rfc3339.js'
 
-/** What {@link TokenStore.save} accepts. */
+/** Input of {@link TokenStore.save}. */
 export interface MachineTokenInput {
   /** The machine token issued by the cloud API. Stored encrypted, returned as a `Secret`. */
   machineToken: Secret | string
@@ -15,7 +15,7 @@ export interface MachineTokenInput {
   gatewayId: string
   /** The gateway code the cloud API returned. */
   gatewayCode: string
-  /** What the token allows. Default `[]`. */
+  /** Abilities the token grants. Default `[]`. */
   abilities?: readonly string[]
   /** When the token was issued: a `Date` or an RFC 3339 string. Default: the store's clock now. */
   issuedAt?: Date | string
@@ -90,7 +90,7 @@ export class MachineToken {
   readonly gatewayId: string
   /** The gateway code the cloud API returned. */
   readonly gatewayCode: string
-  /** What the token allows. */
+  /** Abilities the token grants. */
   readonly abilities: readonly string[]
   /** When the token was issued. */
   readonly issuedAt: Date

@@ -36,8 +36,8 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | un
 }
 
 /**
- * Decodes the decrypted plaintext of a token file. Unknown fields are ignored; `abilities` may be
- * missing and defaults to `[]`.
+ * Decodes the decrypted plaintext of a token file. Unknown fields are ignored, and a missing
+ * `abilities` field defaults to `[]`.
  *
  * @throws TokenStoreError `ERR_TOKEN_STORE_INVALID_RECORD` when the plaintext is not a JSON object
  * or a field is missing or invalid, including a date that is not RFC 3339.

@@ -13,22 +13,24 @@ import { decodeTokenRecord, encodeTokenRecord, parseJsonObject } from './token-r
 
 /** An older location of the token, read only when the main one is absent. */
 export interface TokenStoreFallback {
-  /** The store that holds the older token. */
+  /** Store that contains the older token. */
   backend: SecretStore
   /** Its name in that store. */
   name: string
-  /** How errors name it, for example `runbeam/auth.json`. Default `name`. */
+  /** Name of the older token in errors, for example its file path. Default `name`. */
   label?: string
 }
 
 /** Options for {@link TokenStore}. */
 export interface TokenStoreOptions {
-  /** Where the encrypted token is kept. */
+  /** Store of the encrypted token. */
   backend: SecretStore
   /** The key ring, or a source that loads it and creates a key at the first save. */
   keyRing: EncryptionKeyRing | KeyRingSource
   /** Name of the token in `backend`. Default `auth.json`. */
   name?: string
+  /** Name of the token in errors, for example its file path. Default `name`. */
+  label?: string
   /** Older locations that `load` reads when `name` is absent and `clear` also removes. Default none. */
   fallbacks?: readonly TokenStoreFallback[]
   /** Clock for `issuedAt` defaults and validity checks. Default the system clock. */
@@ -98,7 +100,10 @@ export class TokenStore {
       throw new TypeError('TokenStore keyRing must be an EncryptionKeyRing or a KeyRingSource')
     }
     const name = assertValidName(options.name ?? 'auth.json', 'name')
-    this.#main = { backend, name, label: name }
+    if (options.label !== undefined && typeof options.label !== 'string') {
+      throw new TypeError('TokenStore label must be a string')
+    }
+    this.#main = { backend, name, label: options.label ?? name }
     this.#fallbacks = (options.fallbacks ?? []).map(toLocation)
     this.#keys = keyRing instanceof EncryptionKeyRing ? fixedSource(keyRing) : keyRing
     this.#clock = options.clock ?? systemClock
@@ -136,10 +141,10 @@ export class TokenStore {
   /**
    * Reads and decrypts the token. Returns undefined when no token is stored. Never writes.
    *
-   * @throws TokenStoreError `ERR_TOKEN_STORE_DECRYPT_FAILED` when no key of the ring decrypts it
-   * (or no key exists), `ERR_TOKEN_STORE_CORRUPT` when the file is truncated or changed,
-   * `ERR_TOKEN_STORE_PLAINTEXT` when it is unencrypted JSON, `ERR_TOKEN_STORE_INVALID_RECORD` when
-   * the decrypted JSON is invalid, and `ERR_TOKEN_STORE_READ_FAILED` when the backend fails.
+   * @throws TokenStoreError `ERR_TOKEN_STORE_DECRYPT_FAILED` when no key of the ring decrypts the
+   * token or no key exists. `ERR_TOKEN_STORE_CORRUPT` when the file is truncated or changed.
+   * `ERR_TOKEN_STORE_PLAINTEXT` when it is unencrypted JSON. `ERR_TOKEN_STORE_INVALID_RECORD` when
+   * the decrypted JSON is invalid. `ERR_TOKEN_STORE_READ_FAILED` when the backend fails.
    * @throws KeyError `ERR_KEY_INVALID` when a configured key is invalid.
    * @example
    * ```ts
@@ -217,8 +222,8 @@ export class TokenStore {
     return new TokenStoreError(
       'ERR_TOKEN_STORE_PLAINTEXT',
       `The token file ${location.label} holds unencrypted JSON, as older gateways wrote it. ` +
-        `Encrypt it with "age -r ${recipient} -o ${location.name}.age ${location.name}" and move ` +
-        `${location.name}.age over ${location.name}, or delete it and authorize the gateway again`,
+        `Encrypt it with "age -r ${recipient} -o ${location.label}.age ${location.label}" and ` +
+        `move ${location.label}.age over ${location.label}, or delete it and authorize the gateway again`,
       { secretName: location.name },
     )
   }
