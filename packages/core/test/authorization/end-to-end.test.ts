@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 // Package imports throughout, so the types of core and filesystem come from one build.
 import { AuthorizationClient, createManagementHandler } from '@harmony-auth/core'
 import { openTokenStore } from '@harmony-auth/filesystem'
@@ -13,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { captureLogger, frozenClock, newSecret, NOW, signUserJwt } from './fixtures.js'
 
 const INSTANCE_ID = 'gateway-e2e'
+const execFileAsync = promisify(execFile)
 
 type TokenStore = ReturnType<typeof openTokenStore>
 
@@ -99,6 +102,33 @@ describe('authorization end to end', () => {
     expect(loaded?.abilities).toEqual(['proxy'])
     expect(loaded?.issuedAt).toEqual(NOW)
     expect(loaded?.expiresAt).toEqual(new Date(NOW.getTime() + 30 * 86_400_000))
+  })
+
+  it('writes the token file the Rust gateway reads', async () => {
+    const secret = newSecret()
+    const url = await startGateway(secret, openStore())
+    await postAuthorize(url, await signUserJwt(secret, { iss: cloud.origin }))
+
+    // The key file is the padded base64 of the AGE-SECRET-KEY line; the age CLI reads the line.
+    const folder = join(homeDir, '.runbeam', INSTANCE_ID)
+    const keyText = Buffer.from(await readFile(join(folder, 'encryption.key'), 'utf8'), 'base64')
+    const identityPath = join(homeDir, 'identity.txt')
+    await writeFile(identityPath, `${keyText.toString('utf8')}\n`, { mode: 0o600 })
+    const { stdout } = await execFileAsync('age', [
+      '-d',
+      '-i',
+      identityPath,
+      join(folder, 'auth.json'),
+    ])
+
+    expect(JSON.parse(stdout)).toEqual({
+      machine_token: cloud.issued[0]?.machineToken,
+      expires_at: new Date(NOW.getTime() + 30 * 86_400_000).toISOString(),
+      gateway_id: 'gw-1001',
+      gateway_code: 'edge-1',
+      abilities: ['proxy'],
+      issued_at: NOW.toISOString(),
+    })
   })
 
   it('serves the stored metadata on GET /token', async () => {
