@@ -1,10 +1,10 @@
 import { isHarmonyAuthError, JwtVerificationError, TokenStoreError } from '../errors.js'
 import { Secret } from '../secrets/secret.js'
-import { warnOperator } from '../support/logger.js'
 import { checkAuthorizeOptions, checkUserClaims } from './authorize-input.js'
 import { prepareClientOptions } from './client-options.js'
 import type { PreparedClientOptions } from './client-options.js'
 import { exchangeUserJwt } from './exchange.js'
+import { checkedWithinDays, expiryStatusOf, warnAboutExpiry } from './expiry.js'
 import type { ExchangeResponse } from './exchange-response.js'
 import { trustedOriginOf } from './issuer-origin.js'
 import type {
@@ -15,8 +15,6 @@ import type {
   ExpiryStatus,
   UserIdentity,
 } from './types.js'
-
-const SECONDS_PER_DAY = 86_400
 
 /**
  * Authorizes this gateway with the cloud control plane. It verifies a user JWT from the cloud
@@ -129,42 +127,11 @@ export class AuthorizationClient {
    * ```
    */
   async checkExpiry(options: CheckExpiryOptions = {}): Promise<ExpiryStatus> {
-    const withinDays = options.withinDays ?? 7
-    if (typeof withinDays !== 'number' || !Number.isFinite(withinDays) || withinDays < 0) {
-      throw new RangeError('withinDays must be a finite number of days from 0')
-    }
+    const withinDays = checkedWithinDays(options.withinDays)
     const token = await this.#options.tokenStore.load()
-    const logger = this.#options.operatorLogger
-    if (!token) {
-      warnOperator(
-        logger,
-        'HARMONY_AUTH_TOKEN_MISSING',
-        'No machine token is stored; authorize the gateway',
-      )
-      return { state: 'missing' }
-    }
-    const now = this.#options.clock().getTime()
-    const expiresInSeconds = Math.max(0, Math.floor((token.expiresAt.getTime() - now) / 1000))
-    const fields = { gatewayCode: token.gatewayCode, expiresAt: token.expiresAt.toISOString() }
-    if (token.expiresAt.getTime() <= now) {
-      warnOperator(
-        logger,
-        'HARMONY_AUTH_TOKEN_EXPIRED',
-        'The machine token has expired; authorize the gateway again',
-        fields,
-      )
-      return { state: 'expired', expiresAt: token.expiresAt, expiresInSeconds }
-    }
-    if (expiresInSeconds <= withinDays * SECONDS_PER_DAY) {
-      warnOperator(
-        logger,
-        'HARMONY_AUTH_TOKEN_EXPIRING',
-        `The machine token expires within ${withinDays} days; authorize the gateway again`,
-        fields,
-      )
-      return { state: 'expiring', expiresAt: token.expiresAt, expiresInSeconds }
-    }
-    return { state: 'valid', expiresAt: token.expiresAt, expiresInSeconds }
+    const status = expiryStatusOf(token, this.#options.clock(), withinDays)
+    warnAboutExpiry(this.#options.operatorLogger, status, token, withinDays)
+    return status
   }
 
   async #save(reply: ExchangeResponse): Promise<void> {
