@@ -79,13 +79,7 @@ export function createManagementHandler(options: ManagementHandlerOptions): Mana
       prepared.clock,
     )
   return (request, response, next) => {
-    const path = (request.url ?? '').split('?')[0]
-    const route =
-      path === `${prepared.basePath}/authorize`
-        ? handleAuthorize
-        : path === `${prepared.basePath}/token`
-          ? handleToken
-          : undefined
+    const route = routeOf(request, prepared.basePath)
     if (!route) {
       if (next) return next()
       return fail(response, prepared, REPLIES.notFound)
@@ -94,6 +88,15 @@ export function createManagementHandler(options: ManagementHandlerOptions): Mana
       fail(response, prepared, REPLIES.internal, codeOf(error))
     })
   }
+}
+
+type Route = typeof handleAuthorize
+
+function routeOf(request: IncomingMessage, basePath: string): Route | undefined {
+  const path = (request.url ?? '').split('?')[0]
+  if (path === `${basePath}/authorize`) return handleAuthorize
+  if (path === `${basePath}/token`) return handleToken
+  return undefined
 }
 
 async function handleAuthorize(
