@@ -109,7 +109,7 @@ describe('FilesystemSecretStore', () => {
     }
   })
 
-  it('reads nothing and creates nothing before the first write', async () => {
+  it('creates nothing before the first write', async () => {
     expect(await store.list()).toEqual([])
     expect(await codeOf(store.get('auth.json'))).toBe('ERR_SECRET_NOT_FOUND')
     await store.delete('auth.json')
@@ -165,7 +165,7 @@ describe('FilesystemSecretStore', () => {
     expect(await store.list()).toEqual(['other'])
   })
 
-  it('tightens loose permissions with one warning per path', async () => {
+  it('tightens loose modes with one warning', async () => {
     mkdirSync(root, { mode: 0o755 })
     writeFileSync(join(root, 'auth.json'), 'loose', { mode: 0o644 })
     const logger = recordingLogger()

@@ -131,7 +131,7 @@ describe('openTokenStore across processes', () => {
     })
   }, 60_000)
 
-  it('loads the previous or the new token after each SIGKILL', async () => {
+  it('survives SIGKILL during saves', async () => {
     const home = mkdtempSync(join(folder, 'crash-'))
     const root = join(home, '.runbeam', 'gw-1')
     const store = openTokenStore({

@@ -83,7 +83,7 @@ describe('openTokenStore', () => {
     expect((await store.load())?.machineToken.text()).toBe(TOKEN)
   })
 
-  it('warns once that a generated key lives on local disk', async () => {
+  it('warns once about a local key file', async () => {
     const logger = recordingLogger()
     const store = openTokenStore({ instanceId: 'gw-1', homeDir: home, env: {}, logger })
     await store.save(input)
@@ -112,7 +112,7 @@ describe('openTokenStore', () => {
     expect(existsSync(join(home, '.runbeam'))).toBe(false)
   })
 
-  it('is decrypted by the age CLI with the key file', async () => {
+  it('opens with the age CLI and key file', async () => {
     const store = openTokenStore({
       instanceId: 'gw-1',
       homeDir: home,
@@ -134,7 +134,7 @@ describe('openTokenStore', () => {
     expect(record.abilities).toEqual(['proxy'])
   })
 
-  it('loads a token file the age CLI wrote with an age-keygen key', async () => {
+  it('loads a file the age CLI wrote', async () => {
     const keygen = execFileSync('age-keygen', {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],

@@ -11,8 +11,8 @@ export type TestStore = SecretStore & {
 
 /**
  * Creates a MemorySecretStore for core's tests. The testing package's declarations refer to
- * core's built types, and `Secret` has private fields, so TypeScript treats the built and source
- * `Secret` as different types; at run time both are the same source module.
+ * core's built types. `Secret` has private fields, so TypeScript treats the built and the source
+ * `Secret` as different types, although at run time both are the same source module.
  */
 export function memoryStore(): TestStore {
   return new MemorySecretStore() as unknown as TestStore

@@ -126,7 +126,7 @@ describe('TokenStore', () => {
     expect((await rotated.load())?.machineToken.text()).toBe(TOKEN)
   })
 
-  it('reports each unreadable file with its code and keeps the bytes', async () => {
+  it('maps unreadable files to their codes', async () => {
     await store.save(input)
     const good = (await backend.get('auth.json')).value.bytes()
     const flipped = Uint8Array.from(good)
