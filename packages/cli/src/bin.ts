@@ -1,3 +1,14 @@
 #!/usr/bin/env node
-console.error('harmony-auth: not yet available')
-process.exit(1)
+import { run } from './run.js'
+
+run(process.argv).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `harmony-auth: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    process.exitCode = 1
+  },
+)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Decrypter, Encrypter } from 'age-encryption'
 import { RotationError } from '../errors.js'
+import { parseAgeIdentity } from '../keys/age-identity.js'
 import { isValidName } from '../secrets/names.js'
 import { Secret } from '../secrets/secret.js'
 import { isArray } from './guards.js'
@@ -78,17 +79,20 @@ export async function encryptBackup(
 }
 
 /**
- * Decrypts and parses a backup archive.
+ * Decrypts and parses a backup archive. The identity may be an `AGE-SECRET-KEY-1…` line or the
+ * whole `age-keygen` output, in any form `parseAgeIdentity` accepts.
  *
+ * @throws KeyError `ERR_KEY_INVALID` when the identity is not an age X25519 identity.
  * @throws RotationError `ERR_BACKUP_DECRYPT_FAILED` when the identity does not open the archive,
  * and `ERR_BACKUP_INVALID` when the content is not a valid version 1 archive or an entry fails
  * its SHA-256 check.
  */
 export async function decryptBackup(archive: Uint8Array, identity: Secret): Promise<BackupContent> {
+  const { identity: line } = await parseAgeIdentity(identity, 'the recovery identity')
   let plaintext: string
   try {
     const decrypter = new Decrypter()
-    decrypter.addIdentity(identity.text().trim())
+    decrypter.addIdentity(line.text())
     plaintext = await decrypter.decrypt(archive, 'text')
   } catch (error) {
     throw new RotationError(

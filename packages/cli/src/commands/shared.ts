@@ -1,0 +1,66 @@
+import { KeyRotator } from '@harmony-auth/core'
+import type { Command } from 'commander'
+import { Option } from 'commander'
+import type { CommandContext } from '../context.js'
+import { usageError } from '../context.js'
+
+/** Options that pick the key and the tokens a command works on. */
+export interface TargetOptions {
+  keyName: string
+  token: string[]
+}
+
+/** Adds `--key-name` and `--token` to a command. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--key-name <name>', 'name of the encryption key in the store').default(
+        'encryption.key',
+      ),
+    )
+    .addOption(
+      new Option('--token <name...>', 'token names to work on (repeat or list)').default([
+        'auth.json',
+      ]),
+    )
+}
+
+/** Adds `--concurrency` to a command. */
+export function addConcurrencyOption(command: Command): Command {
+  return command.addOption(
+    new Option('--concurrency <count>', 'entries processed at once, 1 to 64')
+      .default(4)
+      .argParser(parseCount),
+  )
+}
+
+/** Parses a positive integer flag value. */
+export function parseCount(value: string): number {
+  const count = Number(value)
+  if (!Number.isInteger(count) || count < 1) {
+    throw usageError(`Expected a positive integer, got "${value}"`)
+  }
+  return count
+}
+
+/** Opens the selected store and builds a rotator over its key and tokens. */
+export async function openRotator(
+  context: CommandContext,
+  options: TargetOptions,
+): Promise<{ rotator: KeyRotator; location: string }> {
+  const opened = await context.openStore()
+  const rotator = new KeyRotator({
+    key: { store: opened.store, name: options.keyName },
+    targets: [{ store: opened.store, names: options.token, label: opened.store.provider }],
+    logger: context.logger,
+  })
+  return { rotator, location: opened.location }
+}
+
+/** Splits a comma-separated environment list, skipping blanks. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+}

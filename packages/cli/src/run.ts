@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs'
+import { CommanderError } from 'commander'
+import { EXIT_CODES } from './exit-codes.js'
+import { processIo, type CliIo } from './io.js'
+import { createProgram } from './program.js'
+import { registerBuiltinStores } from './stores/builtin.js'
+
+const VERSION = readVersion()
+
+function readVersion(): string {
+  try {
+    const manifest = new URL('../package.json', import.meta.url)
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
+  } catch {
+    return '0.0.0'
+  }
+}
+
+/**
+ * Runs `harmony-auth` with `argv` (as in `process.argv`, starting with node and the script) and
+ * returns the exit code. Output goes to `io`, the process streams by default.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(process.argv)
+ * ```
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  registerBuiltinStores()
+  let exitCode: number = EXIT_CODES.ok
+  const program = createProgram(io, VERSION, (code) => {
+    exitCode = code
+  })
+  program.exitOverride().configureOutput({
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+  })
+  for (const command of program.commands) exitOverrideAll(command)
+  try {
+    await program.parseAsync([...argv])
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage
+    }
+    throw error
+  }
+  return exitCode
+}
+
+function exitOverrideAll(command: ReturnType<typeof createProgram>): void {
+  command.exitOverride()
+  for (const child of command.commands) exitOverrideAll(child)
+}
