@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   isLoopbackHost,
@@ -111,5 +112,37 @@ describe('trustedOriginOf', () => {
       caught = error
     }
     expect(isHarmonyAuthError(caught, 'ERR_AUTHORIZE_ISSUER_NOT_TRUSTED')).toBe(true)
+  })
+})
+
+describe('trustedOriginOf properties', () => {
+  const trustedOrigin = 'https://api.runbeam.io'
+  const trusted = normalizeTrustedIssuers([trustedOrigin], false)
+  const pieces = ['@', ':', '/', '\\', '.', '#', '?', '%40', 'evil', 'api.runbeam.io', '443', ' ']
+
+  it('trusts only strings whose URL origin is the trusted origin', () => {
+    const lookAlike = fc
+      .tuple(
+        fc.array(fc.constantFrom(...pieces), { maxLength: 4 }),
+        fc.array(fc.constantFrom(...pieces), { maxLength: 4 }),
+      )
+      .map(([before, after]) => `https://${before.join('')}api.runbeam.io${after.join('')}`)
+    fc.assert(
+      fc.property(fc.oneof(lookAlike, fc.webUrl(), fc.string()), (issuer) => {
+        let origin: string | undefined
+        try {
+          origin = trustedOriginOf(issuer, trusted)
+        } catch (error) {
+          expect(isHarmonyAuthError(error, 'ERR_AUTHORIZE_ISSUER_NOT_TRUSTED')).toBe(true)
+          return
+        }
+        expect(origin).toBe(trustedOrigin)
+        const url = new URL(issuer)
+        expect(url.origin).toBe(trustedOrigin)
+        expect(url.username + url.password).toBe('')
+        expect(issuer).not.toMatch(/[@\\\s?#]/)
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
