@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { AuthenticateResult, VerifyResult } from '../jwt/types.js'
-import type { Logger } from '../support/logger.js'
+import type { LogFields, Logger } from '../support/logger.js'
 
 /**
  * The part of `JwtVerifier` the middleware uses. Any object with this method fits, so a gateway
@@ -30,12 +30,13 @@ export interface HttpReply {
 /** The result of {@link authenticateBearer}: the verified token, or the reply that rejects it. */
 export type BearerAuthOutcome = { ok: true; auth: VerifyResult } | { ok: false; reply: HttpReply }
 
-const SERVER_ERROR_REPLY: HttpReply = Object.freeze({
+/** The generic reply to a request that failed because of a server-side error. */
+export const SERVER_ERROR_REPLY: HttpReply = Object.freeze({
   status: 500,
   headers: Object.freeze({ 'content-type': 'application/json' }),
   body: JSON.stringify({
     error: 'Internal Server Error',
-    message: 'The request could not be authenticated because of a server error.',
+    message: 'The request failed because of a server error.',
   }),
 })
 
@@ -61,7 +62,11 @@ export function createBearerAuth(
   options: JwtMiddlewareOptions = {},
 ): (header: string | string[] | undefined) => Promise<BearerAuthOutcome> {
   assertMiddlewareArguments(verifier, options)
-  const report = createUnexpectedReporter(options.logger)
+  const report = createErrorReporter(
+    options.logger,
+    'Bearer authentication threw instead of returning a result',
+    nameAndCodeOf,
+  )
 
   return async (header) => {
     let result: AuthenticateResult
@@ -108,26 +113,35 @@ function assertMiddlewareArguments(
 }
 
 /**
- * Reports each unexpected throw to the logger, or without one the first throw only to
- * `process.emitWarning`, so a broken verifier cannot flood stderr. Only the error's name and code
- * are reported because an unknown error's message might quote the request.
+ * Returns a function that reports a caught error to the logger at error level, or without a
+ * logger only the first error to `process.emitWarning`, so a recurring failure cannot flood
+ * stderr. `fieldsOf` picks what of the error is safe to log.
  */
-function createUnexpectedReporter(logger: Logger | undefined): (error: unknown) => void {
-  const message = 'Bearer authentication threw instead of returning a result'
+export function createErrorReporter(
+  logger: Logger | undefined,
+  message: string,
+  fieldsOf: (error: unknown) => LogFields,
+): (error: unknown) => void {
   let warned = false
 
   return (error) => {
-    const name = error instanceof Error ? error.name : typeof error
-    const code = (error as { code?: unknown } | null)?.code
-    const fields = { name, code: typeof code === 'string' ? code : undefined }
     if (logger) {
-      logger.error(fields, message)
+      logger.error(fieldsOf(error), message)
       return
     }
     if (warned) return
     warned = true
+    const name = error instanceof Error ? error.name : typeof error
     process.emitWarning(`${message} (${name}); later ones are not reported`, {
       type: 'HarmonyAuthWarning',
     })
   }
+}
+
+// Only the name and code, because the message of an error the verifier did not expect might
+// quote the request.
+function nameAndCodeOf(error: unknown): LogFields {
+  const name = error instanceof Error ? error.name : typeof error
+  const code = (error as { code?: unknown } | null)?.code
+  return { name, code: typeof code === 'string' ? code : undefined }
 }

@@ -3,6 +3,8 @@ import type { VerifyResult } from '../jwt/types.js'
 import {
   authorizationOf,
   createBearerAuth,
+  createErrorReporter,
+  SERVER_ERROR_REPLY,
   type BearerAuthenticator,
   type HttpReply,
   type JwtMiddlewareOptions,
@@ -32,7 +34,9 @@ export function sendReply(response: ServerResponse, reply: HttpReply): void {
  * Wraps a node:http request listener so that it runs only for requests with a valid bearer JWT.
  * The verified token is set as `request.auth` (payload, protected header and matching key). Any
  * other request gets the verifier's 401 reply with `WWW-Authenticate: Bearer realm="harmony"` and
- * a generic JSON body, and the handler is not called.
+ * a generic JSON body, and the handler is not called. When the handler throws or rejects, the
+ * error goes to `options.logger` (or once to `process.emitWarning`) and the client gets a generic
+ * 500, or a closed connection when the handler had already started the response.
  *
  * @throws TypeError when `verifier` has no `authenticate` method or `options` is not valid.
  * @example
@@ -52,6 +56,13 @@ export function createNodeJwtAuth<Request extends IncomingMessage = IncomingMess
 ): (request: Request, response: ServerResponse) => Promise<void> {
   if (typeof handler !== 'function') throw new TypeError('handler must be a function')
   const authenticate = createBearerAuth(verifier, options)
+  // The returned listener is async, so a throwing handler would otherwise become an unhandled
+  // rejection, which ends a Node.js 20 process.
+  const reportHandlerError = createErrorReporter(
+    options.logger,
+    'The request handler threw after authentication',
+    (error) => ({ err: error }),
+  )
 
   return async (request, response) => {
     const outcome = await authenticate(authorizationOf(request))
@@ -59,6 +70,12 @@ export function createNodeJwtAuth<Request extends IncomingMessage = IncomingMess
 
     const authenticated = request as AuthenticatedRequest<Request>
     authenticated.auth = outcome.auth
-    await handler(authenticated, response)
+    try {
+      await handler(authenticated, response)
+    } catch (error) {
+      reportHandlerError(error)
+      if (response.headersSent) response.destroy()
+      else sendReply(response, SERVER_ERROR_REPLY)
+    }
   }
 }
