@@ -10,6 +10,7 @@ export interface CodeSample {
   code: string
 }
 
+// A ```ts block is compiled; a ```ts fragment block shows part of a program and is skipped.
 const FENCE = /^```(ts|typescript)\s*$/
 
 /**

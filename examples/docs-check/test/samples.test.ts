@@ -72,6 +72,15 @@ describe('docs code samples', () => {
 })
 
 describe('samplesOf', () => {
+  it('skips ts fragment blocks', () => {
+    const markdown = ['```ts fragment', 'verify(token)', '```', '```ts', 'const b = 2', '```'].join(
+      '\n',
+    )
+    expect(samplesOf('doc.md', markdown)).toEqual([
+      { document: 'doc.md', line: 5, code: 'const b = 2' },
+    ])
+  })
+
   it('extracts ts blocks with their first line', () => {
     const markdown = ['# Title', '', '```ts', 'const a = 1', '```', '', '```sh', 'ls', '```'].join(
       '\n',
