@@ -43,7 +43,11 @@ export class MemorySecretStore implements SecretStore {
     this.#failures.set(operation, (this.#failures.get(operation) ?? 0) + count)
   }
 
-  /** @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when the secret or stage does not exist. */
+  /**
+   * Reads one stage of a secret.
+   *
+   * @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when the secret or stage does not exist.
+   */
   get(name: string, options: SecretGetOptions = {}): Promise<StoredSecret> {
     return this.#run('get', name, () => {
       const stage = options.stage ?? 'current'
@@ -53,6 +57,7 @@ export class MemorySecretStore implements SecretStore {
     })
   }
 
+  /** Writes a stage. Writing `current` moves the former current value to `previous`. */
   put(name: string, value: Secret | Uint8Array, options: SecretPutOptions = {}): Promise<void> {
     return this.#run('put', name, () => {
       const stage = options.stage ?? 'current'
@@ -75,7 +80,11 @@ export class MemorySecretStore implements SecretStore {
     })
   }
 
-  /** @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when there is no pending stage. */
+  /**
+   * Makes `pending` current and the former current `previous`.
+   *
+   * @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when there is no pending stage.
+   */
   promote(name: string): Promise<void> {
     return this.#run('promote', name, () => {
       const stages = this.#stagesOf(name)
@@ -86,6 +95,7 @@ export class MemorySecretStore implements SecretStore {
     })
   }
 
+  /** Removes one stage, or every stage. Removing what does not exist succeeds. */
   delete(name: string, options: SecretDeleteOptions = {}): Promise<void> {
     return this.#run('delete', name, () => {
       if (!options.stage) {
@@ -97,6 +107,7 @@ export class MemorySecretStore implements SecretStore {
     })
   }
 
+  /** Lists the names that have a current stage, sorted. */
   list(options: SecretListOptions = {}): Promise<string[]> {
     return this.#run('list', undefined, () =>
       [...this.#secrets.entries()]
