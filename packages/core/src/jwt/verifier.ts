@@ -6,6 +6,7 @@ import type {
   VerificationFailure,
   VerifyResult,
 } from './types.js'
+import { JwksError, JwtVerificationError } from '../errors.js'
 import { failureOf, readBearerToken, reportFailure, unauthorized } from './authenticate.js'
 import { VerifiedTokenCache } from './cache.js'
 import { checkClaims } from './claims.js'
@@ -78,8 +79,8 @@ export class JwtVerifier {
    * between calls for the same token.
    *
    * @throws JwtVerificationError with a stable `code`, for example `ERR_JWT_EXPIRED`,
-   *   `ERR_JWT_SIGNATURE_INVALID` or `ERR_JWT_ALG_NOT_ALLOWED`; JwksError (`ERR_JWKS_*`) when a
-   *   remote key set is needed and cannot be fetched.
+   *   `ERR_JWT_SIGNATURE_INVALID` or `ERR_JWT_ALG_NOT_ALLOWED`, or an `ERR_JWKS_*` code with the
+   *   {@link JwksError} as `cause` when a remote key set is needed and cannot be fetched.
    */
   async verify(token: string): Promise<VerifyResult> {
     const nowMs = this.#now()
@@ -92,7 +93,8 @@ export class JwtVerifier {
     const parsed = parseToken(token, this.#config.maxTokenBytes)
     const { header, alg, kid } = this.#headers.read(parsed.headerSegment)
     const selected = this.#keys.select(alg, kid, nowMs)
-    const candidates = selected instanceof Promise ? await selected : selected
+    const candidates =
+      selected instanceof Promise ? await selected.catch(asVerificationError) : selected
     for (const key of candidates) {
       const params = key.params.get(alg)!
       const checked = this.#signatures.check(params, parsed.signingInput, parsed.signature)
@@ -175,4 +177,19 @@ export class JwtVerifier {
     this.#keys?.rebuild()
     this.#cache?.purgeRevoked()
   }
+}
+
+/** Turns a JWKS failure into a verification failure with the same code, so callers map one class. */
+function asVerificationError(error: unknown): never {
+  if (error instanceof JwksError) {
+    throw new JwtVerificationError(
+      error.code,
+      'JWT could not be verified: the JWKS is unavailable',
+      {
+        cause: error,
+        ...error.details,
+      },
+    )
+  }
+  throw error
 }

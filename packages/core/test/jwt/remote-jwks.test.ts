@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startJwksServer } from '@harmony-auth/testing'
 import type { JwksServer } from '@harmony-auth/testing'
-import { isHarmonyAuthError } from '../../src/errors.js'
+import { isHarmonyAuthError, JwksError, JwtVerificationError } from '../../src/errors.js'
 import { JwtVerifier } from '../../src/jwt/verifier.js'
 import type { JwtVerifierOptions, RemoteJwksKeySource } from '../../src/jwt/types.js'
 import { claims, keyPair, manualClock, NOW } from './fixtures.js'
@@ -188,6 +188,8 @@ describe('remote JWKS', () => {
     const verifier = remote()
     const error = await verifier.verify(token()).catch((caught: unknown) => caught)
     expect(error).toMatchObject({ code: 'ERR_JWKS_FETCH_FAILED', details: { status: 302 } })
+    expect(error).toBeInstanceOf(JwtVerificationError)
+    expect((error as Error).cause).toBeInstanceOf(JwksError)
     expect(issuer.requestCount).toBe(1)
   })
 
