@@ -9,13 +9,22 @@ import { openTokenStore } from '@harmony-auth/filesystem'
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js')
 
+/** The `--json` output object. */
+export interface CliJson {
+  ok: boolean
+  command: string
+  result?: Record<string, unknown>
+  error?: { code: string; message: string; names?: string[] }
+  exitCode?: number
+}
+
 /** What one run of the built `harmony-auth` binary printed. */
 export interface CliRun {
   code: number | null
   stdout: string
   stderr: string
   /** stdout parsed as the `--json` object, when it is one. */
-  json: { ok: boolean; command: string; result?: any; error?: any; exitCode?: number } | undefined
+  json: CliJson | undefined
 }
 
 /** A temporary home folder with one gateway instance, and the secrets the CLI must not print. */

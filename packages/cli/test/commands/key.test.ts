@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { EncryptionKeyRing, parseAgeIdentity } from '@harmony-auth/core'
+import { openTokenStore } from '@harmony-auth/filesystem'
+import { CliSandbox } from '../helpers.js'
+
+describe('harmony-auth key', () => {
+  let sandbox: CliSandbox
+  let recovery: EncryptionKeyRing
+
+  beforeEach(async () => {
+    sandbox = await CliSandbox.create()
+    recovery = await EncryptionKeyRing.generate()
+    await sandbox.saveToken('machine-token-value-1')
+  })
+
+  afterEach(async () => {
+    await sandbox.remove()
+  })
+
+  async function loadToken() {
+    return openTokenStore({ instanceId: sandbox.instanceId, homeDir: sandbox.home, env: {} }).load()
+  }
+
+  it('generates a key for RUNBEAM_ENCRYPTION_KEY', async () => {
+    const run = await sandbox.run(['key', 'generate'])
+    expect(run.code).toBe(0)
+    const parsed = await parseAgeIdentity(run.stdout.trim(), 'stdout')
+    expect(run.stderr).toContain(parsed.recipient)
+    const json = await sandbox.run(['--json', 'key', 'generate'])
+    expect(json.json?.result?.recipient).toBe(
+      (await parseAgeIdentity(String(json.json?.result?.key), 'json')).recipient,
+    )
+  })
+
+  it('rotates with a backup first', async () => {
+    const before = (await sandbox.run(['--json', 'key', 'status'])).json?.result?.recipient
+    const archive = join(sandbox.home, 'backup.age')
+    const run = await sandbox.run([
+      '--json',
+      '--yes',
+      'key',
+      'rotate',
+      '--backup-to',
+      archive,
+      '--recipient',
+      recovery.recipient,
+    ])
+    expect(run.code).toBe(0)
+    expect(run.json).toMatchObject({ ok: true, command: 'key rotate' })
+    expect(run.json?.result).toMatchObject({ previousRecipient: before, backup: archive })
+    expect(run.json?.result?.recipient).not.toBe(before)
+    expect((await stat(archive)).mode & 0o777).toBe(0o600)
+    expect((await loadToken())?.machineToken.text()).toBe('machine-token-value-1')
+    await sandbox.rememberStoredSecrets()
+
+    const status = await sandbox.run(['--json', 'key', 'status'])
+    expect(status.json?.result).toMatchObject({
+      recipient: run.json?.result?.recipient,
+      previousRecipient: before,
+    })
+    const retire = await sandbox.run(['--json', '--yes', 'key', 'retire'])
+    expect(retire.code).toBe(0)
+    expect(retire.json?.result).toMatchObject({ retiredRecipient: before })
+    expect((await loadToken())?.machineToken.text()).toBe('machine-token-value-1')
+  })
+
+  it('writes nothing in a dry run', async () => {
+    const keyBefore = await readFile(join(sandbox.root, 'encryption.key'))
+    const tokenBefore = await readFile(join(sandbox.root, 'auth.json'))
+    const run = await sandbox.run(['--json', 'key', 'rotate', '--dry-run'])
+    expect(run.code).toBe(0)
+    expect(run.json?.result).toMatchObject({ dryRun: true, entries: ['filesystem/auth.json'] })
+    expect(await readFile(join(sandbox.root, 'encryption.key'))).toEqual(keyBefore)
+    expect(await readFile(join(sandbox.root, 'auth.json'))).toEqual(tokenBefore)
+  })
+
+  it('exits 3 without --yes and a terminal', async () => {
+    const run = await sandbox.run(['--json', 'key', 'rotate', '--no-backup'])
+    expect(run.code).toBe(3)
+    expect(run.json?.error?.code).toBe('ERR_CLI_NOT_CONFIRMED')
+  })
+
+  it('exits 2 without backup recipients', async () => {
+    const run = await sandbox.run(['--json', '--yes', 'key', 'rotate'])
+    expect(run.code).toBe(2)
+    expect(run.json?.error?.code).toBe('ERR_CLI_USAGE')
+  })
+
+  it('exits 4 for an undecryptable token', async () => {
+    const path = join(sandbox.root, 'auth.json')
+    const bytes = await readFile(path)
+    bytes[bytes.length - 2]! ^= 0x01
+    await writeFile(path, bytes)
+    const run = await sandbox.run(['--json', '--yes', 'key', 'rotate', '--no-backup'])
+    expect(run.code).toBe(4)
+    expect(run.json?.error).toMatchObject({
+      code: 'ERR_ROTATION_UNDECRYPTABLE',
+      names: ['filesystem/auth.json'],
+    })
+    expect(await readFile(path)).toEqual(bytes)
+  })
+
+  it('exits 5 when nothing is in progress', async () => {
+    const resume = await sandbox.run(['--json', 'key', 'resume'])
+    expect(resume.code).toBe(5)
+    expect(resume.json?.error?.code).toBe('ERR_ROTATION_NOT_IN_PROGRESS')
+    const rollback = await sandbox.run(['--json', '--yes', 'key', 'rollback'])
+    expect(rollback.code).toBe(5)
+  })
+
+  it('retires nothing without a previous key', async () => {
+    const run = await sandbox.run(['--json', 'key', 'retire', '--dry-run'])
+    expect(run.code).toBe(0)
+    expect(run.json?.result).toMatchObject({ dryRun: true, entries: ['filesystem/auth.json'] })
+    expect(run.json?.result?.retiredRecipient).toBeUndefined()
+  })
+
+  it('backs up to a recipient the age CLI opens', async () => {
+    const archive = join(sandbox.home, 'b.age')
+    await sandbox.run([
+      '--yes',
+      'key',
+      'rotate',
+      '--backup-to',
+      archive,
+      '--recipient',
+      recovery.recipient,
+    ])
+    const identityFile = join(sandbox.home, 'recovery.txt')
+    await writeFile(identityFile, `${recovery.currentIdentity().text()}\n`, { mode: 0o600 })
+    const document = JSON.parse(
+      execFileSync('age', ['-d', '-i', identityFile, archive]).toString(),
+    ) as {
+      targets: { name: string }[]
+    }
+    expect(document.targets.map((target) => target.name)).toEqual(['auth.json'])
+  })
+})
