@@ -90,15 +90,15 @@ function splitSources(keys: unknown): { local: KeySource[]; remote: KeySource[] 
   for (const source of keys as unknown[]) {
     if (typeof source !== 'object' || source === null)
       throw new TypeError('each key source must be an object')
-    const given = SOURCE_MEMBERS.filter(
+    const members = SOURCE_MEMBERS.filter(
       (member) => (source as Record<string, unknown>)[member] !== undefined,
     )
-    if (given.length !== 1) {
+    if (members.length !== 1) {
       throw new TypeError(
         'each key source needs exactly one of pem, jwk, jwks, certificate, path or jwksUrl',
       )
     }
-    ;(given[0] === 'jwksUrl' ? remote : local).push(source as KeySource)
+    ;(members[0] === 'jwksUrl' ? remote : local).push(source as KeySource)
   }
   return { local, remote }
 }

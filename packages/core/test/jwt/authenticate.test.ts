@@ -28,7 +28,7 @@ describe('JwtVerifier.authenticate', () => {
   it('returns the verified result', async () => {
     const result = await verifier().authenticate(`Bearer ${valid}`)
     expect(result.ok).toBe(true)
-    expect(result.ok && result.payload.sub).toBe('user-1')
+    expect(result).toMatchObject({ payload: { sub: 'user-1' } })
   })
 
   it('accepts the scheme in any case', async () => {

@@ -67,7 +67,7 @@ function field(valid: fc.Arbitrary<unknown>, ...invalid: unknown[]): fc.Arbitrar
   )
 }
 
-/** A time near {@link NOW}, so values fall on both sides of every leeway boundary. */
+/** Generates a time near {@link NOW}, so values fall on both sides of every leeway boundary. */
 function near(min: number, max: number): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: NOW + min, max: NOW + max }) },

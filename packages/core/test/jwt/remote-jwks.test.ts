@@ -36,7 +36,7 @@ function remote(
   })
 }
 
-/** A token valid for the next 3 hours of the test clock, signed with a published key. */
+/** Signs a token valid for the next 3 hours of the test clock, signed with a published key. */
 function token(kid = 'key-1', header: Record<string, unknown> = {}): string {
   return issuer.sign(claims({ exp: NOW + 3 * 3600 }), { kid, header })
 }
