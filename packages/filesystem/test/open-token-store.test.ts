@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -237,6 +238,46 @@ describe('openTokenStore', () => {
     expect(error.message).toContain(join(folder, 'auth.json'))
     expect(readFileSync(join(folder, 'auth.json'), 'utf8')).toBe(plaintext)
     expect(existsSync(join(folder, 'encryption.key'))).toBe(false)
+  })
+
+  it('leaves unreadable token files unchanged', async () => {
+    const ring = await EncryptionKeyRing.generate()
+    const env = { RUNBEAM_ENCRYPTION_KEY: ring.toKeyFile().text() }
+    const store = openTokenStore({
+      instanceId: 'gw-1',
+      homeDir: home,
+      env,
+      logger: recordingLogger(),
+    })
+    await store.save(input)
+    const good = readFileSync(join(folder, 'auth.json'))
+    const flipped = Buffer.from(good)
+    flipped[flipped.length - 5]! ^= 0x10
+    const other = await EncryptionKeyRing.generate()
+    const cases: Record<string, [Uint8Array, string]> = {
+      'wrong key': [await other.encrypt(good), 'ERR_TOKEN_STORE_DECRYPT_FAILED'],
+      truncated: [good.subarray(0, good.length - 1), 'ERR_TOKEN_STORE_CORRUPT'],
+      'flipped byte': [flipped, 'ERR_TOKEN_STORE_CORRUPT'],
+      plaintext: [
+        Buffer.from(JSON.stringify({ machine_token: TOKEN })),
+        'ERR_TOKEN_STORE_PLAINTEXT',
+      ],
+      'bad JSON': [
+        await ring.encrypt(Buffer.from('{"machine_token":')),
+        'ERR_TOKEN_STORE_INVALID_RECORD',
+      ],
+    }
+    for (const [label, [bytes, code]] of Object.entries(cases)) {
+      writeFileSync(join(folder, 'auth.json'), bytes)
+      const before = statSync(join(folder, 'auth.json'))
+      const listing = readdirSync(folder).sort()
+      const error = await errorOf(store.load())
+      expect(error.code, label).toBe(code)
+      expect(readFileSync(join(folder, 'auth.json')).equals(Buffer.from(bytes)), label).toBe(true)
+      expect(statSync(join(folder, 'auth.json')).mtimeMs, label).toBe(before.mtimeMs)
+      expect(statSync(join(folder, 'auth.json')).ino, label).toBe(before.ino)
+      expect(readdirSync(folder).sort(), label).toEqual(listing)
+    }
   })
 
   it('rejects invalid instance ids', () => {

@@ -50,6 +50,14 @@ function isKeyRingSource(value: unknown): value is KeyRingSource {
   return typeof candidate?.load === 'function' && typeof candidate.loadOrCreate === 'function'
 }
 
+// Checks the shape rather than the class, so a ring from the other module format (ESM or CJS) of
+// this package is accepted too.
+function isKeyRing(value: unknown): value is EncryptionKeyRing {
+  if (value instanceof EncryptionKeyRing) return true
+  const candidate = value as Partial<EncryptionKeyRing> | null
+  return typeof candidate?.encrypt === 'function' && typeof candidate.decrypt === 'function'
+}
+
 function fixedSource(ring: EncryptionKeyRing): KeyRingSource {
   return { load: () => Promise.resolve(ring), loadOrCreate: () => Promise.resolve(ring) }
 }
@@ -96,7 +104,7 @@ export class TokenStore {
     if (typeof backend?.get !== 'function' || typeof backend.put !== 'function') {
       throw new TypeError('TokenStore needs a SecretStore as backend')
     }
-    if (!(keyRing instanceof EncryptionKeyRing) && !isKeyRingSource(keyRing)) {
+    if (!isKeyRing(keyRing) && !isKeyRingSource(keyRing)) {
       throw new TypeError('TokenStore keyRing must be an EncryptionKeyRing or a KeyRingSource')
     }
     const name = assertValidName(options.name ?? 'auth.json', 'name')
@@ -105,7 +113,7 @@ export class TokenStore {
     }
     this.#main = { backend, name, label: options.label ?? name }
     this.#fallbacks = (options.fallbacks ?? []).map(toLocation)
-    this.#keys = keyRing instanceof EncryptionKeyRing ? fixedSource(keyRing) : keyRing
+    this.#keys = isKeyRingSource(keyRing) ? keyRing : fixedSource(keyRing)
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger ?? silentLogger
   }
