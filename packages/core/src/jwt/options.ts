@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto'
 import { ConfigurationError } from '../errors.js'
+import {
+  functionOption,
+  integerOption,
+  invalid,
+  names,
+  numberOption,
+  stringList,
+} from './option-checks.js'
 import type { Clock } from '../support/clock.js'
 import type { Logger } from '../support/logger.js'
 import { silentLogger } from '../support/logger.js'
@@ -27,60 +35,6 @@ export interface VerifierConfig {
 const ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256']
 const SOURCE_MEMBERS = ['pem', 'jwk', 'jwks', 'certificate', 'path', 'jwksUrl'] as const
 const MAX_LEEWAY_SECONDS = 300
-
-function invalid(message: string): ConfigurationError {
-  return new ConfigurationError('ERR_CONFIG_INVALID', message)
-}
-
-/** Reads a string or a non-empty list of strings; empty values are configuration errors. */
-function stringList(value: unknown, name: string): string[] | undefined {
-  if (value === undefined) return undefined
-  const list: unknown[] = Array.isArray(value) ? value : [value]
-  if (list.some((item) => typeof item !== 'string')) {
-    throw new TypeError(`${name} must be a string or an array of strings`)
-  }
-  if (list.length === 0 || list.includes('')) throw invalid(`${name} must not be empty`)
-  return list as string[]
-}
-
-function names(value: unknown, name: string): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`)
-  return stringList(value.length === 0 ? undefined : value, name) ?? []
-}
-
-function numberOption(
-  value: unknown,
-  name: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value))
-    throw new TypeError(`${name} must be a number`)
-  if (value < min || value > max) throw new RangeError(`${name} must be between ${min} and ${max}`)
-  return value
-}
-
-function integerOption(
-  value: unknown,
-  name: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  const result = numberOption(value, name, min, max, fallback)
-  if (!Number.isInteger(result) && result !== Infinity)
-    throw new RangeError(`${name} must be an integer`)
-  return result
-}
-
-function functionOption<T>(value: unknown, name: string): T | undefined {
-  if (value !== undefined && typeof value !== 'function')
-    throw new TypeError(`${name} must be a function`)
-  return value as T | undefined
-}
 
 function splitSources(keys: unknown): { local: KeySource[]; remote: KeySource[] } {
   if (keys === undefined) return { local: [], remote: [] }

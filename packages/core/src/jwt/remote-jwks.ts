@@ -3,6 +3,7 @@ import type { HarmonyAuthError } from '../errors.js'
 import type { Logger } from '../support/logger.js'
 import type { JsonWebKeyInput, RemoteJwksKeySource } from './types.js'
 import { fetchJwks, parseJwksUrl } from './jwks-fetch.js'
+import { integerOption, numberOption } from './option-checks.js'
 import type { FetchLimits } from './jwks-fetch.js'
 import type { DynamicKeySource } from './key-set.js'
 import { prepareKey, publicKeyFromJwk } from './keys.js'
@@ -19,22 +20,6 @@ export interface RemoteJwksContext {
 }
 
 const MAX_UNKNOWN_KIDS = 10_000
-
-function seconds(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback * 1000
-  if (typeof value !== 'number' || Number.isNaN(value))
-    throw new TypeError(`${name} must be a number`)
-  if (value < min || value > max) throw new RangeError(`${name} must be between ${min} and ${max}`)
-  return value * 1000
-}
-
-function integer(value: unknown, name: string, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value)) throw new TypeError(`${name} must be an integer`)
-  if ((value as number) < 1 || (value as number) > max)
-    throw new RangeError(`${name} must be between 1 and ${max}`)
-  return value as number
-}
 
 /**
  * A JWKS fetched over HTTPS. The set is refreshed in the background once it is older than
@@ -60,18 +45,19 @@ export class RemoteJwks implements DynamicKeySource {
   constructor(source: RemoteJwksKeySource, context: RemoteJwksContext) {
     this.#url = parseJwksUrl(source.jwksUrl)
     this.#limits = {
-      timeoutMs: integer(source.timeoutMs, 'timeoutMs', 60_000, 5000),
-      maxResponseBytes: integer(
+      timeoutMs: integerOption(source.timeoutMs, 'timeoutMs', 1, 60_000, 5000),
+      maxResponseBytes: integerOption(
         source.maxResponseBytes,
         'maxResponseBytes',
-        16 * 1024 * 1024,
+        1,
+        2 ** 24,
         65_536,
       ),
-      maxKeys: integer(source.maxKeys, 'maxKeys', 10_000, 100),
+      maxKeys: integerOption(source.maxKeys, 'maxKeys', 1, 10_000, 100),
     }
-    this.#maxAgeMs = seconds(source.maxAgeSeconds, 'maxAgeSeconds', 1, 600, 600)
-    this.#cooldownMs = seconds(source.cooldownSeconds, 'cooldownSeconds', 0, 3600, 30)
-    this.#staleMs = seconds(source.staleSeconds, 'staleSeconds', 0, 86_400, 3600)
+    this.#maxAgeMs = numberOption(source.maxAgeSeconds, 'maxAgeSeconds', 1, 600, 600) * 1000
+    this.#cooldownMs = numberOption(source.cooldownSeconds, 'cooldownSeconds', 0, 3600, 30) * 1000
+    this.#staleMs = numberOption(source.staleSeconds, 'staleSeconds', 0, 86_400, 3600) * 1000
     this.#context = context
   }
 

@@ -232,6 +232,7 @@ describe('remote JWKS', () => {
     expect(() => remote({ maxAgeSeconds: 601 })).toThrow(RangeError)
     expect(() => remote({ timeoutMs: 0 })).toThrow(RangeError)
     expect(() => remote({ cooldownSeconds: -1 })).toThrow(RangeError)
-    expect(() => remote({ maxKeys: 1.5 })).toThrow(TypeError)
+    expect(() => remote({ maxKeys: 1.5 })).toThrow(RangeError)
+    expect(() => remote({ staleSeconds: '1h' as never })).toThrow(TypeError)
   })
 })

@@ -1,0 +1,60 @@
+import { ConfigurationError } from '../errors.js'
+
+/** Returns the error for an option value that has the right type but cannot be used. */
+export function invalid(message: string): ConfigurationError {
+  return new ConfigurationError('ERR_CONFIG_INVALID', message)
+}
+
+/** Reads a string or a non-empty list of strings; empty values are configuration errors. */
+export function stringList(value: unknown, name: string): string[] | undefined {
+  if (value === undefined) return undefined
+  const list: unknown[] = Array.isArray(value) ? value : [value]
+  if (list.some((item) => typeof item !== 'string')) {
+    throw new TypeError(`${name} must be a string or an array of strings`)
+  }
+  if (list.length === 0 || list.includes('')) throw invalid(`${name} must not be empty`)
+  return list as string[]
+}
+
+/** Reads an optional array of non-empty strings. */
+export function names(value: unknown, name: string): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`)
+  return stringList(value.length === 0 ? undefined : value, name) ?? []
+}
+
+/** Reads an optional number within `min` to `max`, or returns `fallback`. */
+export function numberOption(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new TypeError(`${name} must be a number`)
+  if (value < min || value > max) throw new RangeError(`${name} must be between ${min} and ${max}`)
+  return value
+}
+
+/** Reads an optional integer (or Infinity) within `min` to `max`, or returns `fallback`. */
+export function integerOption(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const result = numberOption(value, name, min, max, fallback)
+  if (!Number.isInteger(result) && result !== Infinity)
+    throw new RangeError(`${name} must be an integer`)
+  return result
+}
+
+/** Reads an optional function. */
+export function functionOption<T>(value: unknown, name: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(`${name} must be a function`)
+  return value as T | undefined
+}
