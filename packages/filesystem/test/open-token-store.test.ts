@@ -47,6 +47,17 @@ async function errorOf(promise: Promise<unknown>): Promise<Error & { code?: stri
   throw new Error('expected a rejection')
 }
 
+function record(): Record<string, unknown> {
+  return {
+    machine_token: TOKEN,
+    expires_at: '2030-01-01T00:00:00Z',
+    gateway_id: '7',
+    gateway_code: 'cli',
+    abilities: [],
+    issued_at: '2029-12-31T00:00:00Z',
+  }
+}
+
 let parent: string
 let savedUmask: number
 
@@ -164,6 +175,35 @@ describe('openTokenStore', () => {
     }).load()
     expect(token?.machineToken.text()).toBe('from-cli')
     expect(token?.expiresAt.toISOString()).toBe('2030-01-01T00:00:00.123Z')
+  })
+
+  it('accepts every key file form', async () => {
+    const keygen = execFileSync('age-keygen', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    const identity = keygen.split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'))!
+    const recipient = /# public key: (age1[0-9a-z]+)/.exec(keygen)![1]!
+    const forms: Record<string, string> = {
+      'raw line': `${identity}\n`,
+      base64: Buffer.from(identity).toString('base64'),
+      'base64 with newline inside': Buffer.from(`${identity}\n`).toString('base64'),
+      'base64 of age-keygen output': Buffer.from(keygen).toString('base64'),
+    }
+    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    const plainPath = join(home, 'plain.json')
+    writeFileSync(plainPath, JSON.stringify({ ...record(), machine_token: 'any-form' }))
+    execFileSync('age', ['-r', recipient, '-o', join(folder, 'auth.json'), plainPath])
+    for (const [label, content] of Object.entries(forms)) {
+      writeFileSync(join(folder, 'encryption.key'), content, { mode: 0o600 })
+      const store = openTokenStore({
+        instanceId: 'gw-1',
+        homeDir: home,
+        env: {},
+        logger: recordingLogger(),
+      })
+      expect((await store.load())?.machineToken.text(), label).toBe('any-form')
+    }
   })
 
   it('reads the older runbeam/auth.json layout', async () => {
