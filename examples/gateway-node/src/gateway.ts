@@ -98,12 +98,16 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
   })
 }
 
-/** Closes idle keep-alive connections now and drops the rest once `timeoutMs` has passed. */
+/** Stops accepting connections, lets open requests finish and drops the rest after `timeoutMs`. */
 function stop(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs)
+    // A keep-alive connection turns idle when its last response ends, so idle ones are swept
+    // until the server has closed.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50)
     server.close(() => {
       clearTimeout(timer)
+      clearInterval(sweep)
       resolve()
     })
     server.closeIdleConnections()

@@ -27,9 +27,12 @@ describe('gateway-node with UPSTREAM_URL and JWKS_URL', () => {
     fixture = await createFixture('gateway-node-proxy')
     upstream = createServer((request, response) => {
       received.push({ url: request.url, headers: request.headers })
-      response
-        .writeHead(202, { 'content-type': 'text/plain', 'x-upstream': 'yes' })
-        .end('from upstream')
+      // Requests for /slow are answered late, to hold a request open across a SIGTERM.
+      const delayMs = request.url?.includes('slow') ? 800 : 0
+      setTimeout(() => {
+        response.writeHead(202, { 'content-type': 'text/plain', 'x-upstream': 'yes' })
+        response.end('from upstream')
+      }, delayMs)
     })
     await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done))
     const { port } = upstream.address() as AddressInfo
@@ -66,6 +69,21 @@ describe('gateway-node with UPSTREAM_URL and JWKS_URL', () => {
     const response = await get(`${gateway.trafficUrl}/orders/42`, 'not-a-token')
     expect(response.status).toBe(401)
     expect(received.length).toBe(before)
+  })
+
+  it('finishes an open request on SIGTERM', async () => {
+    const token = fixture.issuer.sign({ sub: 'client-9', exp: nowSeconds() + 60 })
+    const startedAt = Date.now()
+    const pending = get(`${gateway.trafficUrl}/slow`, token)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exit = gateway.stop()
+    const response = await pending
+    expect(response.status).toBe(202)
+    expect(await response.text()).toBe('from upstream')
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(800)
+    expect(await exit).toBe(0)
+    // The open request ended the wait, not SHUTDOWN_TIMEOUT_MS (2000 ms in the fixture).
+    expect(Date.now() - startedAt).toBeLessThan(1800)
   })
 })
 
