@@ -192,7 +192,10 @@ export interface JwtVerifierOptions {
   cache?: boolean | VerifierCacheOptions
   /**
    * Number of verifications in flight from which signature checks run on the libuv threadpool
-   * instead of the event loop. Default 4.
+   * instead of the event loop. In flight are the threadpool checks not yet finished plus the
+   * checks started in the current synchronous turn (for example by a `Promise.all`), so a single
+   * verification always stays synchronous. `Infinity` keeps every check on the event loop.
+   * Default 4.
    */
   asyncThreshold?: number
   /** Source of the current time. Default: the system clock. */
@@ -235,7 +238,10 @@ export interface VerifiedKey {
   source: 'pem' | 'jwk' | 'jwks' | 'certificate' | 'path' | 'jwksUrl' | 'hs256'
 }
 
-/** The result of a successful verification. */
+/**
+ * The result of a successful verification. `protectedHeader` and `key` are frozen and shared
+ * between results; with the cache on, the whole result is frozen and shared.
+ */
 export interface VerifyResult {
   payload: JwtPayload
   protectedHeader: JwtHeader
