@@ -11,7 +11,9 @@ export interface CodeSample {
 }
 
 // A ```ts block is compiled; a ```ts fragment block shows part of a program and is skipped.
-const FENCE = /^```(ts|typescript)\s*$/
+// Fences may be indented, as inside a list item.
+const FENCE = /^( *)```(ts|typescript)\s*$/
+const CLOSING_FENCE = /^ *```\s*$/
 
 /**
  * Collects every ```ts block of the Markdown files that document the SDK: docs/, the root README
@@ -27,22 +29,23 @@ export function collectSamples(root: string): CodeSample[] {
   return documents.flatMap((path) => samplesOf(relative(root, path), readFileSync(path, 'utf8')))
 }
 
-/** Splits one Markdown text into its ```ts samples. */
+/** Splits one Markdown text into its ```ts samples, without the fence's indentation. */
 export function samplesOf(document: string, markdown: string): CodeSample[] {
   const samples: CodeSample[] = []
   const lines = markdown.split('\n')
-  let current: { line: number; code: string[] } | undefined
+  let current: { line: number; indent: string; code: string[] } | undefined
   for (const [index, text] of lines.entries()) {
     if (current === undefined) {
-      if (FENCE.test(text)) current = { line: index + 2, code: [] }
+      const indent = FENCE.exec(text)?.[1]
+      if (indent !== undefined) current = { line: index + 2, indent, code: [] }
       continue
     }
-    if (text.trimEnd() === '```') {
+    if (CLOSING_FENCE.test(text)) {
       samples.push({ document, line: current.line, code: current.code.join('\n') })
       current = undefined
       continue
     }
-    current.code.push(text)
+    current.code.push(text.startsWith(current.indent) ? text.slice(current.indent.length) : text)
   }
   return samples
 }

@@ -72,6 +72,13 @@ describe('docs code samples', () => {
 })
 
 describe('samplesOf', () => {
+  it('strips the indentation of a list item', () => {
+    const markdown = ['1. Step:', '', '   ```ts', '   const a = 1', '     + 2', '   ```'].join('\n')
+    expect(samplesOf('doc.md', markdown)).toEqual([
+      { document: 'doc.md', line: 4, code: 'const a = 1\n  + 2' },
+    ])
+  })
+
   it('skips ts fragment blocks', () => {
     const markdown = ['```ts fragment', 'verify(token)', '```', '```ts', 'const b = 2', '```'].join(
       '\n',
