@@ -7,5 +7,3 @@ export {
   openTokenStore,
 } from './open-token-store.js'
 export type { FilesystemKeyRingSourceOptions, OpenTokenStoreOptions } from './open-token-store.js'
-export { WriterLock } from './writer-lock.js'
-export type { LockState, WriterLockOptions } from './writer-lock.js'
