@@ -87,14 +87,16 @@ function storeFailed(verb: string, name: string, cause: unknown): HarmonyAuthErr
  *
  * > [!WARNING]
  * > Modes and O_NOFOLLOW are POSIX features: on Windows the files get the folder's ACLs and only
- * > the lstat checks guard against symlinks. See {@link WriterLock} for the limits of the lock on
- * > network filesystems.
+ * > the lstat checks guard against symlinks. The writer lock (a proper-lockfile folder) guards
+ * > against other processes on local filesystems. On network filesystems, hosts with skewed
+ * > clocks or a holder paused for longer than `lockStaleMs` can end up with two writers, although
+ * > each write stays atomic.
  *
  * @example
  * ```ts
  * const store = new FilesystemSecretStore({ root: '/var/lib/gateway/secrets' })
  * await store.put('jwt-secret', Secret.from(value))
- * const { value } = await store.get('jwt-secret')
+ * const { value: stored } = await store.get('jwt-secret')
  * ```
  */
 export class FilesystemSecretStore implements SecretStore {
