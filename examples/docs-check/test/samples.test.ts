@@ -10,7 +10,7 @@ const workDir = join(root, 'tmp', 'docs-check')
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 const samples = collectSamples(root)
 
-/** The file a sample is compiled as: an ES module, so top-level await works. */
+/** Returns the file name a sample is compiled as: an ES module, so top-level await works. */
 function fileOf(sample: CodeSample, index: number): string {
   return `${index}-${sample.document.replace(/[^A-Za-z0-9]+/g, '-')}-${sample.line}.mts`
 }

@@ -130,7 +130,7 @@ export function authorize(
 }
 
 /**
- * The behaviour every example gateway shares: bearer checks on the traffic port, authorization
+ * Declares the tests of the behaviour every example gateway shares: bearer checks on the traffic port, authorization
  * and token metadata on the management port, and a clean stop on SIGTERM.
  */
 export function describeGatewayBehaviour(name: string, entry: string): void {

@@ -27,7 +27,7 @@ describe('gateway-node with UPSTREAM_URL and JWKS_URL', () => {
     fixture = await createFixture('gateway-node-proxy')
     upstream = createServer((request, response) => {
       received.push({ url: request.url, headers: request.headers })
-      // Requests for /slow are answered late, to hold a request open across a SIGTERM.
+      // Responses to /slow are delayed, to hold a request open across a SIGTERM.
       const delayMs = request.url?.includes('slow') ? 800 : 0
       setTimeout(() => {
         response.writeHead(202, { 'content-type': 'text/plain', 'x-upstream': 'yes' })
