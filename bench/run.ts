@@ -17,6 +17,7 @@ import { writeSection } from './report.js'
 // A new suite adds one line here: its name and a loader of its module.
 const SUITES: Record<string, () => Promise<Suite>> = {
   jwt: async () => (await import('./jwt.js')).jwtSuite,
+  rotation: async () => (await import('./rotation.js')).rotationSuite,
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')

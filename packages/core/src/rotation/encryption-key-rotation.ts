@@ -120,9 +120,13 @@ export async function rotateEncryptionKey(
     { rotationId: writer.journal.id, recipient: newRing.recipient, entries: snapshots.length },
     'Encryption key rotation started',
   )
-  await context.keyStore.put(context.keyName, newRing.toKeyFile(), { stage: 'pending' })
-  await reencryptEntries(context, writer, newRing, snapshots, options)
-  await completeRotation(context, writer, newRing.withPrevious(oldRing), options)
+  try {
+    await context.keyStore.put(context.keyName, newRing.toKeyFile(), { stage: 'pending' })
+    await reencryptEntries(context, writer, newRing, snapshots, options)
+    await completeRotation(context, writer, newRing.withPrevious(oldRing), options)
+  } finally {
+    await writer.settle()
+  }
   return { ...report, recipient: newRing.recipient, durationMs: Date.now() - started }
 }
 
@@ -205,6 +209,7 @@ export async function completeRotation(
     )
   }
   await verifyEntries(context, newRing, run)
+  await writer.discard()
   await context.keyStore.delete(context.journalName)
   context.logger.info(
     { rotationId: writer.journal.id, recipient: ring.recipient },

@@ -57,28 +57,33 @@ export async function promoteEntry(
   const current = await readStage(target.secretStore, target.name)
   if (!current) return true
   const ciphertext = current.bytes()
-  if (await opensWith(newRing, ciphertext)) {
+  const entry = writer.journal.targets.find(
+    (t) => t.store === target.store && t.name === target.name,
+  )
+  // A matching hash means the pending version was written from this very current version: put
+  // is atomic and the hash is recorded only after it, so no decryption is needed to trust it.
+  if (entry?.source === sha256Hex(ciphertext)) {
+    const promoted = await promotePending(target)
+    if (promoted) return takeOverRacingSaves(ring, newRing, target, ciphertext, promoted)
+  } else if (await opensWith(newRing, ciphertext)) {
     // Promoted already, or a gateway saved with the new key: a pending version left is stale.
     await target.secretStore.delete(target.name, { stage: 'pending' })
     return true
   }
 
-  const entry = writer.journal.targets.find(
-    (t) => t.store === target.store && t.name === target.name,
-  )
-  const stored = await readStage(target.secretStore, target.name, 'pending')
-  let pending = stored?.bytes()
-  const fresh =
-    entry?.source === sha256Hex(ciphertext) &&
-    pending !== undefined &&
-    (await opensWith(newRing, pending))
-  if (!fresh || pending === undefined) {
-    const plaintext = await ring.decrypt(ciphertext).catch(() => undefined)
-    if (!plaintext) return false
-    pending = await writePending(writer, newRing, { target, ciphertext, plaintext })
-  }
+  const plaintext = await ring.decrypt(ciphertext).catch(() => undefined)
+  if (!plaintext) return false
+  const pending = await writePending(writer, newRing, { target, ciphertext, plaintext })
   await target.secretStore.promote(target.name)
   return takeOverRacingSaves(ring, newRing, target, ciphertext, pending)
+}
+
+/** Promotes the pending version and returns its bytes, or undefined when there is none. */
+async function promotePending(target: ResolvedTarget): Promise<Uint8Array | undefined> {
+  const pending = await readStage(target.secretStore, target.name, 'pending')
+  if (!pending) return undefined
+  await target.secretStore.promote(target.name)
+  return pending.bytes()
 }
 
 /**

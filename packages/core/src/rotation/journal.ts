@@ -5,7 +5,7 @@ import type { SecretStore } from '../secrets/secret-store.js'
 export const JOURNAL_FORMAT = 'harmony-auth-rotation-journal'
 
 /**
- * Where an encryption-key rotation stands. In `re-encrypting` the old key is still current and
+ * The phase of an encryption-key rotation. In `re-encrypting` the old key is still current and
  * pending versions are being written, so a rollback is possible. In `promoting` the new key may
  * already be current, so the rotation can only be completed.
  */
@@ -111,10 +111,14 @@ export async function refuseInProgress(store: SecretStore, name: string): Promis
   }
 }
 
+// Progress updates are written at most this often. A stop loses at most this much recorded
+// progress, and resume() redoes those entries.
+const UPDATE_INTERVAL_MS = 200
+
 /**
- * Writes journal updates one at a time and coalesces bursts: while one write is in flight, only
- * the latest state is written next. `flush()` resolves once the state at the time of the call is
- * stored.
+ * Writes journal updates one at a time: progress updates at most every 200 ms with the latest
+ * state, so a rotation of many entries does not rewrite the journal per entry. `flush()` writes
+ * at once and resolves when the state at the time of the call is stored.
  */
 export class JournalWriter {
   readonly #store: SecretStore
@@ -124,6 +128,7 @@ export class JournalWriter {
   #writing: Promise<void> = Promise.resolve()
   #dirty = false
   #failure: Error | undefined
+  #timer: NodeJS.Timeout | undefined
 
   constructor(store: SecretStore, name: string, journal: RotationJournal, clock: () => Date) {
     this.#store = store
@@ -136,10 +141,16 @@ export class JournalWriter {
     return this.#journal
   }
 
-  /** Applies `change` to the journal and schedules a write. */
+  /** Applies `change` to the journal and schedules a write within 200 ms. */
   update(change: (journal: RotationJournal) => void): void {
     change(this.#journal)
-    this.#schedule()
+    this.#dirty = true
+    if (this.#timer) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#schedule()
+    }, UPDATE_INTERVAL_MS)
+    this.#timer.unref()
   }
 
   /**
@@ -148,11 +159,30 @@ export class JournalWriter {
    * @throws The store's error when any write since the last flush failed.
    */
   async flush(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
     this.#schedule()
     await this.#writing
     const failure = this.#failure
     this.#failure = undefined
     if (failure) throw failure
+  }
+
+  /**
+   * Writes what is still unwritten and stops the timer, ignoring write errors, so a failed or
+   * aborted run records its progress and leaves no write behind that could land later.
+   */
+  async settle(): Promise<void> {
+    if (!this.#dirty && !this.#timer) return
+    await this.flush().catch(() => undefined)
+  }
+
+  /** Drops unwritten updates and waits for a write in flight, before the journal is removed. */
+  async discard(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#dirty = false
+    await this.#writing
   }
 
   #schedule(): void {

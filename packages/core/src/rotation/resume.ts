@@ -66,14 +66,18 @@ export async function resumeRotation(
   context.logger.info({ rotationId: journal.id, phase: journal.phase }, 'Resuming the rotation')
 
   let next = keys.next
-  if (journal.phase === 're-encrypting') {
-    next ??= await replaceLostPendingKey(context, writer, keys)
-    const ring = next.withPrevious(keys.all)
-    await reencryptEntries(context, writer, next, await staleEntries(context, writer, ring), run)
-  } else if (!next) {
-    throw cannotComplete(journal, keys)
+  try {
+    if (journal.phase === 're-encrypting') {
+      next ??= await replaceLostPendingKey(context, writer, keys)
+      const ring = next.withPrevious(keys.all)
+      await reencryptEntries(context, writer, next, await staleEntries(context, writer, ring), run)
+    } else if (!next) {
+      throw cannotComplete(journal, keys)
+    }
+    await completeRotation(context, writer, next.withPrevious(keys.all), run)
+  } finally {
+    await writer.settle()
   }
-  await completeRotation(context, writer, next.withPrevious(keys.all), run)
   return {
     dryRun: false,
     resumed: true,
