@@ -17,6 +17,7 @@ const AUTHORIZE_PATH = '/api/harmony/authorize'
 const DEFAULT_EXPIRES_IN_SECONDS = 30 * 24 * 60 * 60
 const DEFAULT_HUGE_BODY_BYTES = 2 * 1024 * 1024
 const MAX_REQUEST_BYTES = 1024 * 1024
+const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1']
 
 interface QueuedFault {
   fault: CloudFault
@@ -28,6 +29,7 @@ interface QueuedFault {
  * `POST /api/harmony/authorize`, with configurable gateways and tokens, injected faults and a log
  * of every request received.
  *
+ * @throws RangeError when `host` is not `127.0.0.1` or `::1`.
  * @example
  * ```ts
  * const cloud = await startCloudEmulator({ gateways: [{ code: 'edge-1' }] })
@@ -40,11 +42,15 @@ interface QueuedFault {
 export async function startCloudEmulator(
   options: CloudEmulatorOptions = {},
 ): Promise<CloudEmulator> {
+  const host = options.host ?? '127.0.0.1'
+  // The type already limits host, but a JavaScript caller could still pass 0.0.0.0.
+  if (!LOOPBACK_HOSTS.includes(host)) {
+    throw new RangeError("host must be '127.0.0.1' or '::1', so the emulator stays on loopback")
+  }
   const state = new EmulatorState(options)
   const server = createServer((request, response) => {
     state.handle(request, response).catch(() => response.destroy())
   })
-  const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, host, () => resolve())

@@ -39,6 +39,11 @@ describe('startCloudEmulator', () => {
     expect((await authorize(emulator, { gateway_code: 'a' })).status).toBe(200)
   })
 
+  it.each(['192.0.2.1', 'localhost'])('rejects the listen host %s', async (host) => {
+    const options = { host } as unknown as CloudEmulatorOptions
+    await expect(startCloudEmulator(options)).rejects.toThrow(RangeError)
+  })
+
   it('issues a machine token for a known gateway', async () => {
     const emulator = await start({
       gateways: [{ code: 'edge-1', id: 'gw-77', name: 'Edge one', abilities: ['proxy'] }],
