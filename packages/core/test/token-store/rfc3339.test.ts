@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseRfc3339 } from '../../src/token-store/rfc3339.js'
 
@@ -38,5 +39,24 @@ describe('parseRfc3339', () => {
     ]
     for (const text of invalid) expect(parseRfc3339(text), text).toBeUndefined()
     expect(parseRfc3339('2032-02-29T00:00:00Z')?.toISOString()).toBe('2032-02-29T00:00:00.000Z')
+  })
+
+  it('matches Date for generated offsets', () => {
+    const moment = fc.date({
+      min: new Date('1970-01-01T00:00:00Z'),
+      max: new Date('2999-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    })
+    const offsetMinutes = fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 })
+    fc.assert(
+      fc.property(moment, offsetMinutes, (date, offset) => {
+        const shifted = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 23)
+        const sign = offset < 0 ? '-' : '+'
+        const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')
+        const minutes = String(Math.abs(offset) % 60).padStart(2, '0')
+        const text = `${shifted}${sign}${hours}:${minutes}`
+        expect(parseRfc3339(text)?.getTime()).toBe(date.getTime())
+      }),
+    )
   })
 })
