@@ -74,6 +74,12 @@ export function createKeyRingSource(options: KeyRingSourceOptions = {}): KeyRing
   return new StandardKeyRingSource(options)
 }
 
+/** Key text with the variable or file it came from, for errors. */
+interface KeyText {
+  text: string
+  source: string
+}
+
 class StandardKeyRingSource implements KeyRingSource {
   readonly #env: NodeJS.ProcessEnv
   readonly #store: SecretStore | undefined
@@ -102,15 +108,22 @@ class StandardKeyRingSource implements KeyRingSource {
     const previous = splitPreviousKeys(this.#env[PREVIOUS_ENCRYPTION_KEYS_VARIABLE])
     const fromEnv = this.#env[ENCRYPTION_KEY_VARIABLE]
     if (fromEnv !== undefined) {
-      return this.#build(fromEnv, [], previous, ENCRYPTION_KEY_VARIABLE)
+      return this.#build({ text: fromEnv, source: ENCRYPTION_KEY_VARIABLE }, previous)
     }
     if (!this.#store) return undefined
 
     const current = await this.#readStage('current')
     if (current === undefined) return undefined
-    const staged = [await this.#readStage('previous'), await this.#readStage('pending')]
-    const stored = staged.filter((value): value is Secret => value !== undefined)
-    return this.#build(current.text(), stored, previous, this.#keyLocation)
+    const staged: KeyText[] = []
+    for (const stage of ['previous', 'pending'] as const) {
+      const value = await this.#readStage(stage)
+      if (value)
+        staged.push({ text: value.text(), source: `${this.#keyLocation} (${stage} stage)` })
+    }
+    return this.#build({ text: current.text(), source: this.#keyLocation }, [
+      ...staged,
+      ...previous,
+    ])
   }
 
   async loadOrCreate(): Promise<EncryptionKeyRing> {
@@ -128,10 +141,8 @@ class StandardKeyRingSource implements KeyRingSource {
     if (created) return created
     throw new KeyError(
       'ERR_KEY_GENERATION_FAILED',
-      `The new key at ${this.#keyLocation} vanished`,
-      {
-        source: this.#keyLocation,
-      },
+      `The new encryption key at ${this.#keyLocation} could not be read back`,
+      { source: this.#keyLocation },
     )
   }
 
@@ -170,37 +181,31 @@ class StandardKeyRingSource implements KeyRingSource {
     }
   }
 
-  /** Parses the keys, reusing the last ring while the key text is unchanged. */
-  async #build(
-    current: string,
-    stored: readonly Secret[],
-    previous: readonly string[],
-    source: string,
-  ): Promise<EncryptionKeyRing> {
-    const storedTexts = stored.map((value) => value.text())
-    const cacheKey = JSON.stringify([current, storedTexts, previous, source])
+  /** Parses the keys, reusing the last ring while the key texts are unchanged. */
+  async #build(current: KeyText, previous: readonly KeyText[]): Promise<EncryptionKeyRing> {
+    const cacheKey = JSON.stringify([current, previous])
     if (this.#cache?.text === cacheKey) return this.#cache.ring
 
-    const ring = await EncryptionKeyRing.from({ current, previous: storedTexts, source })
-    const fromVariable = await Promise.all(
-      previous.map((text, index) =>
-        EncryptionKeyRing.from({
-          current: text,
-          source: `${PREVIOUS_ENCRYPTION_KEYS_VARIABLE} (entry ${index + 1})`,
-        }),
+    const [first, ...others] = await Promise.all(
+      [current, ...previous].map((key) =>
+        EncryptionKeyRing.from({ current: key.text, source: key.source }),
       ),
     )
-    const combined = fromVariable.reduce((result, other) => result.withPrevious(other), ring)
-    this.#cache = { text: cacheKey, ring: combined }
-    return combined
+    const ring = others.reduce((result, other) => result.withPrevious(other), first!)
+    this.#cache = { text: cacheKey, ring }
+    return ring
   }
 }
 
 /** Splits the previous-keys variable at commas and newlines, skipping blanks and `#` comments. */
-function splitPreviousKeys(value: string | undefined): string[] {
+function splitPreviousKeys(value: string | undefined): KeyText[] {
   if (value === undefined) return []
   return value
     .split(/[,\r\n]+/)
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '' && !entry.startsWith('#'))
+    .map((text, index) => ({
+      text,
+      source: `${PREVIOUS_ENCRYPTION_KEYS_VARIABLE} (entry ${index + 1})`,
+    }))
 }

@@ -118,6 +118,16 @@ describe('createKeyRingSource', () => {
     expect(error.message).toContain('/srv/gw/encryption.key')
   })
 
+  it('names an invalid stored stage', async () => {
+    const store = memoryStore()
+    await store.put('encryption.key', Secret.from(base64(current)))
+    await store.put('encryption.key', Secret.from('garbage'), { stage: 'pending' })
+    const source = createKeyRingSource({ env: {}, store, keyLocation: '/srv/gw/encryption.key' })
+    const error = await errorOf(source.load())
+    expect(error.code).toBe('ERR_KEY_INVALID')
+    expect(error.message).toContain('/srv/gw/encryption.key (pending stage)')
+  })
+
   it('never creates a key on load', async () => {
     const store = memoryStore()
     const source = createKeyRingSource({ env: {}, store })
