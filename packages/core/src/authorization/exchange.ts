@@ -38,7 +38,8 @@ type AttemptOutcome =
 
 /**
  * Sends `POST {origin}/api/harmony/authorize` and returns the validated reply. Network errors and
- * 429, 502, 503 and 504 replies are retried within the policy; nothing else is.
+ * 429, 502, 503 and 504 replies are retried within the policy; nothing else is. A retry times out
+ * when the time budget runs out, even before `timeoutMs`.
  *
  * @throws AuthorizationError `ERR_AUTHORIZE_UPSTREAM_FAILED`, `ERR_AUTHORIZE_UPSTREAM_TIMEOUT`,
  * `ERR_AUTHORIZE_UPSTREAM_REDIRECT` or `ERR_AUTHORIZE_BAD_RESPONSE`.
@@ -52,8 +53,11 @@ export async function exchangeUserJwt(
   let spentMs = 0
   for (let attempt = 1; ; attempt += 1) {
     request.signal?.throwIfAborted()
+    // The first attempt gets the full timeout; a retry gets no more than the budget left.
+    const timeoutMs =
+      attempt === 1 ? settings.timeoutMs : Math.min(settings.timeoutMs, retry.budgetMs - spentMs)
     const started = performance.now()
-    const outcome = await sendOnce(request, body, settings)
+    const outcome = await sendOnce(request, body, settings, timeoutMs)
     spentMs += performance.now() - started
     if (outcome.ok) return parseExchangeResponse(outcome.text, settings.clock())
 
@@ -61,7 +65,7 @@ export async function exchangeUserJwt(
       attempt < retry.maxAttempts
         ? retryDelayMs(retry, attempt, settings.random, outcome.retryAfterMs)
         : undefined
-    if (delayMs === undefined || spentMs + delayMs > retry.budgetMs) throw outcome.error
+    if (delayMs === undefined || spentMs + delayMs >= retry.budgetMs) throw outcome.error
     logger.warn(
       {
         gatewayCode: request.gatewayCode,
@@ -106,9 +110,10 @@ async function sendOnce(
   request: ExchangeRequest,
   body: string,
   settings: ExchangeSettings,
+  timeoutMs: number,
 ): Promise<AttemptOutcome> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), settings.timeoutMs)
+  const timer = setTimeout(() => controller.abort(), timeoutMs)
   const onAbort = (): void => controller.abort()
   request.signal?.addEventListener('abort', onAbort, { once: true })
   try {

@@ -19,7 +19,8 @@ export interface AuthorizeRetryOptions {
   maxDelayMs?: number
   /**
    * Total time of all attempts and delays, in milliseconds. No retry starts that could not finish
-   * its delay inside it. Default 30000.
+   * its delay inside it, and a retry times out when the budget runs out. The first attempt always
+   * gets the full `timeoutMs`. Default 30000.
    */
   budgetMs?: number
 }

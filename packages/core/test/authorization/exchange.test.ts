@@ -183,6 +183,18 @@ describe('token exchange retries', () => {
     expect(setup.cloud.requests).toHaveLength(3)
   })
 
+  it('limits a retry to the remaining budget', async () => {
+    const setup = await setUp({ retry: { maxAttempts: 3, baseDelayMs: 0, budgetMs: 300 } })
+    setup.cloud.inject({ kind: 'status', status: 503 })
+    // Longer than the default 10 s timeout, so only the budget can end the retry early.
+    setup.cloud.inject({ kind: 'delay', ms: 20_000 })
+    const started = performance.now()
+    const error = await failureOf(setup)
+    expect(error.code).toBe('ERR_AUTHORIZE_UPSTREAM_TIMEOUT')
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(setup.cloud.requests).toHaveLength(2)
+  })
+
   it('logs each retry with the status and no body', async () => {
     const setup = await setUp()
     setup.cloud.inject({ kind: 'status', status: 503, body: 'upstream-body-canary' })
