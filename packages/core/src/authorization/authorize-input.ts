@@ -39,7 +39,7 @@ export function checkUserClaims(payload: JwtPayload): UserClaims {
  * Checks the options of one `authorize()` call.
  *
  * @throws AuthorizationError `ERR_AUTHORIZE_INVALID_REQUEST` for an invalid gateway code, public
- * key or metadata.
+ * key, or metadata that is not a plain object JSON can encode.
  */
 export function checkAuthorizeOptions(options: AuthorizeOptions): AuthorizeOptions {
   if (typeof options !== 'object' || options === null) throw invalidRequest('options')
@@ -53,10 +53,23 @@ export function checkAuthorizeOptions(options: AuthorizeOptions): AuthorizeOptio
   ) {
     throw invalidRequest('machine_public_key')
   }
-  if (options.metadata !== undefined && !isPlainObject(options.metadata)) {
+  if (
+    options.metadata !== undefined &&
+    (!isPlainObject(options.metadata) || !isJsonSerializable(options.metadata))
+  ) {
     throw invalidRequest('metadata')
   }
   return options
+}
+
+// A BigInt, a cycle or a throwing toJSON would otherwise surface later as an uncoded TypeError.
+function isJsonSerializable(value: unknown): boolean {
+  try {
+    JSON.stringify(value)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Returns whether `value` is an object literal or `JSON.parse` result, not an array or class. */

@@ -34,6 +34,12 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, un
   throw new Error('expected a rejection')
 }
 
+function circularMetadata(): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {}
+  metadata.self = metadata
+  return metadata
+}
+
 describe('AuthorizationClient.authorize', () => {
   it('exchanges the user JWT and saves the machine token', async () => {
     const { client, store, userJwt } = await setUp(
@@ -127,6 +133,8 @@ describe('AuthorizationClient.authorize', () => {
     ['an empty public key', { gatewayCode: 'a', machinePublicKey: '' }],
     ['array metadata', { gatewayCode: 'a', metadata: [] }],
     ['class metadata', { gatewayCode: 'a', metadata: new Date() }],
+    ['metadata with a BigInt', { gatewayCode: 'a', metadata: { count: 1n } }],
+    ['circular metadata', { gatewayCode: 'a', metadata: circularMetadata() }],
   ])('rejects %s before sending', async (_case, options) => {
     const { client, cloud, userJwt } = await setUp()
     const error = await rejectionOf(client.authorize(await userJwt(), options as never))
