@@ -10,8 +10,8 @@ interface CacheEntry {
 }
 
 /**
- * A bounded LRU cache of verified tokens. Entries are keyed by the SHA-256 of the verifier's
- * configuration identity and the token, so the cache holds no token text. An entry ends at the
+ * A bounded LRU cache of verified tokens. Entries are keyed by the verifier's configuration
+ * identity and the SHA-256 of the token, so the cache holds no token text. An entry ends at the
  * earlier of its token's time limits and the TTL, and as soon as the key that verified it is
  * revoked. Failures are never stored.
  */
@@ -29,7 +29,7 @@ export class VerifiedTokenCache {
 
   /** Returns the cache key of `token`. */
   keyOf(token: string): string {
-    return hash('sha256', this.#identity + token, 'base64')
+    return this.#identity + hash('sha256', token, 'base64')
   }
 
   /** Returns the cached result, or undefined when there is none or it no longer holds. */
