@@ -29,7 +29,6 @@ import {
   readNoFollow,
   symlinkError,
   syncFolder,
-  writeFileAtomic,
   writeTempFile,
 } from './secure-files.js'
 import { WriterLock } from './writer-lock.js'
@@ -155,7 +154,7 @@ export class FilesystemSecretStore implements SecretStore {
    * Writes a stage atomically. Writing `current` moves the former current value to `previous`.
    *
    * @throws SecretStoreError `ERR_SECRET_SYMLINK`, `ERR_SECRET_LOCK_FAILED`,
-   * `ERR_SECRET_ACCESS_DENIED` or `ERR_SECRET_STORE_FAILED`; the stored stages are then unchanged.
+   * `ERR_SECRET_ACCESS_DENIED` or `ERR_SECRET_STORE_FAILED`. The current stage is then unchanged.
    */
   async put(
     name: string,
@@ -168,9 +167,12 @@ export class FilesystemSecretStore implements SecretStore {
     }
     const bytes = Secret.from(value).bytes()
     await this.#write('write', name, async (state) => {
-      if (stage === 'current') await this.#preserveCurrent(name)
-      this.#assertLockHeld(state, name)
-      await writeFileAtomic(this.pathOf(name, stage), bytes)
+      const target = this.pathOf(name, stage)
+      const temp = await writeTempFile(target, bytes)
+      await this.#commit(temp, target, async () => {
+        if (stage === 'current') await this.#preserveCurrent(name)
+        this.#assertLockHeld(state, name)
+      })
     })
   }
 
@@ -183,9 +185,10 @@ export class FilesystemSecretStore implements SecretStore {
   async putIfAbsent(name: string, value: Secret | Uint8Array): Promise<boolean> {
     const bytes = Secret.from(value).bytes()
     return this.#write('create', name, async (state) => {
-      if (await lstatIfExists(this.pathOf(name))) return false
-      this.#assertLockHeld(state, name)
-      await writeFileAtomic(this.pathOf(name), bytes)
+      const target = this.pathOf(name)
+      if (await lstatIfExists(target)) return false
+      const temp = await writeTempFile(target, bytes)
+      await this.#commit(temp, target, () => Promise.resolve(this.#assertLockHeld(state, name)))
       return true
     })
   }
@@ -198,7 +201,7 @@ export class FilesystemSecretStore implements SecretStore {
    */
   async promote(name: string): Promise<void> {
     const pending = this.pathOf(name, 'pending')
-    if (!(await this.#rootExists())) throw notFound(name, 'pending')
+    if (!(await this.#checkedRootExists('promote', name))) throw notFound(name, 'pending')
     await this.#write('promote', name, async (state) => {
       if (!(await lstatIfExists(pending))) throw notFound(name, 'pending')
       await this.#preserveCurrent(name)
@@ -217,7 +220,7 @@ export class FilesystemSecretStore implements SecretStore {
   async delete(name: string, options: SecretDeleteOptions = {}): Promise<void> {
     const stages = options.stage ? [options.stage] : STAGES
     const paths = stages.map((stage) => this.pathOf(name, stage))
-    if (!(await this.#rootExists())) return
+    if (!(await this.#checkedRootExists('delete', name))) return
     await this.#write('delete', name, async () => {
       for (const path of paths) await unlink(path).catch(ignoreMissing)
       await syncFolder(this.root)
@@ -253,6 +256,30 @@ export class FilesystemSecretStore implements SecretStore {
     if (stats.isSymbolicLink()) throw symlinkError(this.root)
     if (!stats.isDirectory()) throw new Error(`${this.root} is not a folder`)
     return true
+  }
+
+  /** Returns whether the root exists, with failures mapped to coded errors. */
+  async #checkedRootExists(verb: string, name: string): Promise<boolean> {
+    try {
+      return await this.#rootExists()
+    } catch (error) {
+      throw storeFailed(verb, name, error)
+    }
+  }
+
+  /**
+   * Renames a written temporary file over `target` after `prepare`, and fsyncs the folder. The
+   * temporary file is removed when a step fails, so the target keeps its old content.
+   */
+  async #commit(temp: string, target: string, prepare: () => Promise<void>): Promise<void> {
+    try {
+      await prepare()
+      await rename(temp, target)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error
+    }
+    await syncFolder(this.root)
   }
 
   /** Runs a write step under the lock of `name`, after the root and stage files are checked. */

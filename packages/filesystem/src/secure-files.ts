@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import type { Stats } from 'node:fs'
-import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SecretStoreError } from '@harmony-auth/core'
 
@@ -82,7 +82,7 @@ export async function syncFolder(folder: string): Promise<void> {
   try {
     await handle.sync()
   } catch (error) {
-    // Some filesystems (and Windows) cannot fsync a folder; the rename itself is still atomic.
+    // Some filesystems (and Windows) cannot fsync a folder. The rename itself is still atomic.
     if (!['EINVAL', 'EISDIR', 'EPERM', 'EBADF', 'ENOTSUP'].includes(errorCode(error) ?? '')) {
       throw error
     }
@@ -93,7 +93,7 @@ export async function syncFolder(folder: string): Promise<void> {
 
 /**
  * Writes `bytes` to a new temporary file next to `target`, created exclusively with mode 0600,
- * and fsyncs it. Returns the temporary path; the caller renames it into place.
+ * and fsyncs it. Returns the temporary path, which the caller renames over `target`.
  */
 export async function writeTempFile(target: string, bytes: Uint8Array): Promise<string> {
   const temp = join(
@@ -111,18 +111,6 @@ export async function writeTempFile(target: string, bytes: Uint8Array): Promise<
   }
   await handle.close()
   return temp
-}
-
-/** Replaces `target` with `bytes` atomically: temporary file, fsync, rename, folder fsync. */
-export async function writeFileAtomic(target: string, bytes: Uint8Array): Promise<void> {
-  const temp = await writeTempFile(target, bytes)
-  try {
-    await rename(temp, target)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
-  }
-  await syncFolder(dirname(target))
 }
 
 /** Creates `folder` and its missing parents with mode 0700. */

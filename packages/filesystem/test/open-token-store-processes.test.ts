@@ -185,7 +185,9 @@ describe('openTokenStore across processes', () => {
     for (const child of warm) child.process.kill('SIGKILL')
     await Promise.all(warm.map((child) => child.exited))
 
+    // Later writers remove what killed ones left, so at most the last round's files remain: the
+    // new value's temporary file and the hard link that becomes the previous stage.
     const leftovers = readdirSync(root).filter((entry) => entry.includes('~tmp-'))
-    expect(leftovers.length).toBeLessThanOrEqual(1)
+    expect(leftovers.length).toBeLessThanOrEqual(2)
   }, 120_000)
 })
