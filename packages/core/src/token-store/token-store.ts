@@ -229,7 +229,7 @@ export class TokenStore {
     const recipient = ring?.recipient ?? '<public key of RUNBEAM_ENCRYPTION_KEY>'
     return new TokenStoreError(
       'ERR_TOKEN_STORE_PLAINTEXT',
-      `The token file ${location.label} holds unencrypted JSON, as older gateways wrote it. ` +
+      `The token file ${location.label} contains unencrypted JSON, as older gateways wrote it. ` +
         `Encrypt it with "age -r ${recipient} -o ${location.label}.age ${location.label}" and ` +
         `move ${location.label}.age over ${location.label}, or delete it and authorize the gateway again`,
       { secretName: location.name },
@@ -237,8 +237,8 @@ export class TokenStore {
   }
 
   #writeFailed(verb: 'save' | 'clear', cause: unknown): TokenStoreError {
-    const outcome = verb === 'save' ? '; the stored token is unchanged' : ''
-    const message = `Failed to ${verb} the token ${this.#main.name}${outcome}`
+    const outcome = verb === 'save' ? '. The stored token is unchanged' : ''
+    const message = `Failed to ${verb} the token ${this.#main.label}${outcome}`
     return new TokenStoreError('ERR_TOKEN_STORE_WRITE_FAILED', message, {
       secretName: this.#main.name,
       provider: this.#main.backend.provider,
