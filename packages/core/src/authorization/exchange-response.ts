@@ -28,8 +28,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/
  * value, because the body may contain a token.
  *
  * @throws AuthorizationError `ERR_AUTHORIZE_BAD_RESPONSE` when the body is not JSON, a field is
- * missing, of the wrong type or out of range (a machine token that is not visible ASCII, a gateway
- * code that is not a valid name, a date that does not exist), or the token has already expired.
+ * missing, of the wrong type or out of range, or the token has already expired at `now`. Out of
+ * range includes a machine token that is not visible ASCII, a gateway code that is not a valid
+ * name and a date that does not exist.
  */
 export function parseExchangeResponse(text: string, now: Date): ExchangeResponse {
   const body = parseObject(text)
