@@ -123,6 +123,11 @@ describe('POST {base}/authorize', () => {
     ['metadata that is an array', { gateway_code: 'a', metadata: [1] }],
     ['metadata that is a string', { gateway_code: 'a', metadata: 'x' }],
     ['a numeric machine_public_key', { gateway_code: 'a', machine_public_key: 1 }],
+    // JSON.parse accepts this depth, but JSON.stringify overflows the stack on it.
+    [
+      'metadata nested 30000 deep',
+      `{"gateway_code":"a","metadata":{"x":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`,
+    ],
   ])('replies 400 for %s', async (_case, body) => {
     const h = await harness()
     await expectError(await h.post(body), 400, 'Bad Request')
