@@ -1,4 +1,9 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Logger } from 'pino'
 
@@ -13,10 +18,9 @@ export interface VerifiedRequest {
 /** The backend behind the traffic port: the built-in echo or a proxy to `UPSTREAM_URL`. */
 export type Backend = (verified: VerifiedRequest) => void
 
-// Headers that belong to one connection (RFC 9110 section 7.6.1) or carry the caller's
-// credentials, so they are not forwarded upstream.
-const DROPPED_HEADERS = new Set([
-  'authorization',
+// Headers that belong to one connection (RFC 9110 section 7.6.1), so a proxy does not forward
+// them in either direction.
+const HOP_BY_HOP_HEADERS = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -24,8 +28,20 @@ const DROPPED_HEADERS = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'host',
 ])
+
+/** Copies `headers` without the hop-by-hop ones, including those the `Connection` header names. */
+function withoutHopHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+  const copy: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || named.includes(name)) continue
+    copy[name] = value
+  }
+  return copy
+}
 
 /** Sends back the verified subject, method and path (without the query string) as JSON. */
 export function echoBackend({ request, response, subject }: VerifiedRequest): void {
@@ -36,17 +52,17 @@ export function echoBackend({ request, response, subject }: VerifiedRequest): vo
 
 /**
  * Creates a backend that forwards each verified request to `upstream`, without the caller's
- * `Authorization` header and with the subject in `x-authenticated-subject`.
+ * `Authorization` and `Host` headers and with the subject in `x-authenticated-subject`.
  */
 export function proxyBackend(upstream: URL, logger: Logger): Backend {
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
   const basePath = upstream.pathname.replace(/\/$/, '')
 
   return ({ request, response, subject }) => {
-    const headers: Record<string, string | string[]> = { 'x-authenticated-subject': subject }
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value !== undefined && !DROPPED_HEADERS.has(name)) headers[name] = value
-    }
+    const headers = withoutHopHeaders(request.headers)
+    delete headers.authorization
+    delete headers.host
+    headers['x-authenticated-subject'] = subject
 
     const outgoing = send(upstream, {
       method: request.method,
@@ -54,7 +70,10 @@ export function proxyBackend(upstream: URL, logger: Logger): Backend {
       headers,
     })
     outgoing.on('response', (upstreamResponse) => {
-      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers)
+      response.writeHead(
+        upstreamResponse.statusCode ?? 502,
+        withoutHopHeaders(upstreamResponse.headers),
+      )
       upstreamResponse.pipe(response)
     })
     outgoing.on('error', (error) => {
