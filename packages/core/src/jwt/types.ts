@@ -97,7 +97,14 @@ export interface PathKeySource extends LocalKeyOptions {
   jwksUrl?: never
 }
 
-/** A JSON Web Key Set fetched over HTTPS and cached. */
+/**
+ * A JSON Web Key Set fetched over HTTPS and cached. The first fetch happens on the first `verify`
+ * call, and later refreshes start from `verify` calls too, so the verifier runs no timers.
+ *
+ * > [!NOTE]
+ * > `Cache-Control` and `Expires` of the JWKS response are not read: `maxAgeSeconds` alone sets
+ * > when the set is refreshed. Keys whose type or `alg` this verifier cannot use are skipped.
+ */
 export interface RemoteJwksKeySource {
   /** The JWKS URL. Must be `https:`, or `http:` on a loopback host (127.0.0.0/8, `::1`, `localhost`). */
   jwksUrl: string | URL
