@@ -1,3 +1,4 @@
+import { isHarmonyAuthError } from '../errors.js'
 import type { JwtAlgorithm, KeySource, PathKeySource } from './types.js'
 import type { PreparedKey } from './keys.js'
 import { prepareLocalSource, reloadPathKey } from './local-keys.js'
@@ -88,8 +89,29 @@ export class KeySet {
   ): readonly PreparedKey[] | Promise<readonly PreparedKey[]> {
     if (alg === 'HS256') return this.#secrets
     const waits = this.#pending((source) => source.ready(nowMs))
-    if (waits) return waits.then(() => this.#selectLoaded(alg, kid, nowMs))
-    return this.#selectLoaded(alg, kid, nowMs)
+    if (waits === undefined) return this.#selectLoaded(alg, kid, nowMs)
+    return waits.then((results) => {
+      const failure = results.find((result) => result.status === 'rejected')
+      if (failure === undefined) return this.#selectLoaded(alg, kid, nowMs)
+      return this.#chooseDespite(failure.reason, alg, kid)
+    })
+  }
+
+  /**
+   * Chooses among the keys at hand after a key set could not be loaded. Another source may still
+   * have the key; when none has, the load failure is the reason the token cannot be verified.
+   */
+  #chooseDespite(
+    loadError: unknown,
+    alg: JwtAlgorithm,
+    kid: string | undefined,
+  ): readonly PreparedKey[] {
+    try {
+      return this.#choose(alg, kid)
+    } catch (error) {
+      if (isHarmonyAuthError(error, 'ERR_JWT_KEY_NOT_FOUND')) throw loadError
+      throw error
+    }
   }
 
   #selectLoaded(
@@ -106,10 +128,10 @@ export class KeySet {
 
   #pending(
     start: (source: DynamicKeySource) => Promise<void> | undefined,
-  ): Promise<unknown> | undefined {
+  ): Promise<PromiseSettledResult<void>[]> | undefined {
     if (this.#dynamic.length === 0) return undefined
     const promises = this.#dynamic.map(start).filter((promise) => promise !== undefined)
-    return promises.length === 0 ? undefined : Promise.all(promises)
+    return promises.length === 0 ? undefined : Promise.allSettled(promises)
   }
 
   #choose(alg: JwtAlgorithm, kid: string | undefined): readonly PreparedKey[] {

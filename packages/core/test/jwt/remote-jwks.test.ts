@@ -5,7 +5,7 @@ import type { JwksServer } from '@harmony-auth/testing'
 import { isHarmonyAuthError, JwksError, JwtVerificationError } from '../../src/errors.js'
 import { JwtVerifier } from '../../src/jwt/verifier.js'
 import type { JwtVerifierOptions, RemoteJwksKeySource } from '../../src/jwt/types.js'
-import { claims, keyPair, manualClock, NOW } from './fixtures.js'
+import { claims, keyPair, manualClock, NOW, signToken } from './fixtures.js'
 
 let issuer: JwksServer
 let time: ReturnType<typeof manualClock>
@@ -226,6 +226,22 @@ describe('remote JWKS', () => {
     const reply = await verifier.authenticate(`Bearer ${token()}`)
     expect(reply).toMatchObject({ ok: false, status: 401, error: 'invalid_token' })
     expect(failures).toEqual(['ERR_JWKS_FETCH_FAILED'])
+  })
+
+  it('keeps local keys working while the JWKS is down', async () => {
+    issuer.setOutage(true)
+    const local = keyPair('jwks-local')
+    const verifier = new JwtVerifier({
+      keys: [{ jwksUrl: issuer.url }, { pem: local.spki, kid: 'local' }],
+      clock: time.clock,
+    })
+    const localToken = signToken(
+      { alg: 'RS256', kid: 'local' },
+      claims({ exp: NOW + 60 }),
+      local.privateKey,
+    )
+    expect(await codeOf(verifier.verify(localToken))).toBe('accepted')
+    expect(await codeOf(verifier.verify(token()))).toBe('ERR_JWKS_FETCH_FAILED')
   })
 
   it('rejects bad remote options at construction', () => {
