@@ -24,6 +24,9 @@ declare global {
 
 /** The settings of the Express gateway: the gateway-node variables without UPSTREAM_URL. */
 interface Settings {
+  issuers: string[]
+  audiences: string[]
+  renewalWarningDays: number
   trafficHost: string
   trafficPort: number
   managementHost: string
@@ -49,10 +52,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   if ((publicKeyPath === undefined) === (jwksUrl === undefined)) {
     throw new Error('set exactly one of JWT_PUBLIC_KEY_PATH and JWKS_URL')
   }
-  const trustedIssuers = (env.TRUSTED_ISSUERS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '')
+  const trustedIssuers = readList(env.TRUSTED_ISSUERS)
   if (trustedIssuers.length === 0) {
     throw new Error('TRUSTED_ISSUERS is missing: set the cloud API origins, comma separated')
   }
@@ -64,11 +64,21 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     managementPort: readInteger('MANAGEMENT_PORT', env.MANAGEMENT_PORT, 9090, 65535),
     managementBasePath: nonEmpty(env.MANAGEMENT_BASE_PATH) ?? '/admin',
     keySource: publicKeyPath !== undefined ? { path: publicKeyPath } : { jwksUrl: jwksUrl ?? '' },
+    issuers: readList(env.JWT_ISSUER),
+    audiences: readList(env.JWT_AUDIENCE),
     trustedIssuers,
+    renewalWarningDays: readInteger('RENEWAL_WARNING_DAYS', env.RENEWAL_WARNING_DAYS, 7),
     instanceId: nonEmpty(env.INSTANCE_ID) ?? 'harmony-gateway',
     homeDir: nonEmpty(env.HARMONY_HOME_DIR) ?? os.homedir(),
     shutdownTimeoutMs: readInteger('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
   }
+}
+
+function readList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 function nonEmpty(text: string | undefined): string | undefined {
@@ -95,7 +105,12 @@ function echo(request: Request, response: Response): void {
 async function main(): Promise<void> {
   logger.debug({ sdkEntry: require.resolve('@harmony-auth/core') }, 'loaded the SDK')
   const settings = readSettings(process.env)
-  const verifier = new core.JwtVerifier({ keys: [settings.keySource], logger })
+  const verifier = new core.JwtVerifier({
+    keys: [settings.keySource],
+    ...(settings.issuers.length > 0 && { issuer: settings.issuers }),
+    ...(settings.audiences.length > 0 && { audience: settings.audiences }),
+    logger,
+  })
   const tokenStore = filesystem.openTokenStore({
     instanceId: settings.instanceId,
     homeDir: settings.homeDir,
@@ -127,17 +142,20 @@ async function main(): Promise<void> {
   const trafficServer = http.createServer(traffic)
   const managementServer = http.createServer(management)
   const trafficAddress = await listen(trafficServer, settings.trafficHost, settings.trafficPort)
-  logger.info(trafficAddress, 'traffic port listening')
   const managementAddress = await listen(
     managementServer,
     settings.managementHost,
     settings.managementPort,
   )
+  await authorizationClient
+    .checkExpiry({ withinDays: settings.renewalWarningDays })
+    .catch((error: unknown) => {
+      logger.error({ err: error }, 'machine token could not be read')
+    })
+  // These two lines tell a supervisor (and the tests) that the gateway is ready.
+  logger.info(trafficAddress, 'traffic port listening')
   const basePath = settings.managementBasePath
   logger.info({ ...managementAddress, basePath }, 'management port listening')
-  await authorizationClient.checkExpiry().catch((error: unknown) => {
-    logger.error({ err: error }, 'machine token could not be read')
-  })
 
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down')

@@ -14,8 +14,14 @@ export interface FastifyGatewayConfig {
   publicKeyPath: string | undefined
   /** JWKS endpoint, when the keys come from a URL. */
   jwksUrl: string | undefined
+  /** Accepted `iss` values of traffic tokens; empty means not checked. */
+  issuers: string[]
+  /** Accepted `aud` values of traffic tokens; empty means not checked. */
+  audiences: string[]
   /** Origins the management API may exchange user JWTs with. */
   trustedIssuers: string[]
+  /** Days before expiry from which the start-up check warns about the machine token. */
+  renewalWarningDays: number
   instanceId: string
   /** Folder that contains `.runbeam/<instanceId>/`. */
   homeDir: string
@@ -26,8 +32,7 @@ export interface FastifyGatewayConfig {
 type Environment = Record<string, string | undefined>
 
 /**
- * Reads the configuration from the same variables as gateway-node, without `UPSTREAM_URL` and the
- * issuer and audience checks.
+ * Reads the configuration from the same variables as gateway-node, without `UPSTREAM_URL`.
  *
  * @throws Error naming the variable when a value is missing or invalid.
  */
@@ -37,10 +42,7 @@ export function readConfig(env: Environment = process.env): FastifyGatewayConfig
   if ((publicKeyPath === undefined) === (jwksUrl === undefined)) {
     throw new Error('set exactly one of JWT_PUBLIC_KEY_PATH and JWKS_URL')
   }
-  const trustedIssuers = (env.TRUSTED_ISSUERS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '')
+  const trustedIssuers = readList(env.TRUSTED_ISSUERS)
   if (trustedIssuers.length === 0) {
     throw new Error('TRUSTED_ISSUERS is missing: set the cloud API origins, comma separated')
   }
@@ -53,11 +55,21 @@ export function readConfig(env: Environment = process.env): FastifyGatewayConfig
     managementBasePath: nonEmpty(env.MANAGEMENT_BASE_PATH) ?? '/admin',
     publicKeyPath,
     jwksUrl,
+    issuers: readList(env.JWT_ISSUER),
+    audiences: readList(env.JWT_AUDIENCE),
     trustedIssuers,
+    renewalWarningDays: readInteger('RENEWAL_WARNING_DAYS', env.RENEWAL_WARNING_DAYS, 7),
     instanceId: nonEmpty(env.INSTANCE_ID) ?? 'harmony-gateway',
     homeDir: nonEmpty(env.HARMONY_HOME_DIR) ?? homedir(),
     shutdownTimeoutMs: readInteger('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000),
   }
+}
+
+function readList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

@@ -56,7 +56,12 @@ async function main(): Promise<void> {
   const keySource = config.publicKeyPath
     ? { path: config.publicKeyPath }
     : { jwksUrl: config.jwksUrl ?? '' }
-  const verifier = new JwtVerifier({ keys: [keySource], logger })
+  const verifier = new JwtVerifier({
+    keys: [keySource],
+    ...(config.issuers.length > 0 && { issuer: config.issuers }),
+    ...(config.audiences.length > 0 && { audience: config.audiences }),
+    logger,
+  })
   const tokenStore = openTokenStore({
     instanceId: config.instanceId,
     homeDir: config.homeDir,
@@ -77,12 +82,14 @@ async function main(): Promise<void> {
   const traffic = createTrafficApp(verifier)
   const management = createManagementApp(managementHandler)
   await traffic.listen({ host: config.trafficHost, port: config.trafficPort })
-  logger.info({ port: portOf(traffic) }, 'traffic port listening')
   await management.listen({ host: config.managementHost, port: config.managementPort })
-  logger.info(
-    { port: portOf(management), basePath: config.managementBasePath },
-    'management port listening',
-  )
+  await authorizationClient
+    .checkExpiry({ withinDays: config.renewalWarningDays })
+    .catch((error: unknown) => logger.error({ err: error }, 'machine token could not be read'))
+  // These two lines tell a supervisor (and the tests) that the gateway is ready.
+  logger.info({ port: portOf(traffic) }, 'traffic port listening')
+  const basePath = config.managementBasePath
+  logger.info({ port: portOf(management), basePath }, 'management port listening')
 
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down')

@@ -148,6 +148,11 @@ export function describeGatewayBehaviour(name: string, entry: string): void {
       await fixture?.close()
     })
 
+    it('warns at start that no token is stored', () => {
+      const warning = gateway.logs.find((record) => record.code === 'HARMONY_AUTH_TOKEN_MISSING')
+      expect(warning?.level).toBe(40)
+    })
+
     it('rejects a request without a token', async () => {
       const response = await get(`${gateway.trafficUrl}/orders`)
       expect(response.status).toBe(401)
