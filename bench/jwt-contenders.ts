@@ -7,6 +7,9 @@ import {
   timingSafeEqual,
   verify,
 } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { JwtVerifier } from '@harmony-auth/core'
 import { createVerifier } from 'fast-jwt'
 import { importSPKI, jwtVerify, SignJWT } from 'jose'
@@ -37,6 +40,21 @@ export interface Fixture {
   key: string
   issuer: string
   audience: string
+}
+
+/**
+ * Names the measured versions: the commit of this repository and the installed versions of the
+ * other libraries, read from their package.json files under node_modules.
+ */
+export function describeVersions(root: string): string {
+  const versionOf = (name: string): string => {
+    const manifest = readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')
+    return `${name} ${(JSON.parse(manifest) as { version: string }).version}`
+  }
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' })
+  const commit = git.status === 0 ? `commit ${git.stdout.trim()}` : 'an unknown commit'
+  const libraries = ['jose', 'fast-jwt', 'jsonwebtoken', 'tinybench'].map(versionOf)
+  return `JwtVerifier from the working tree at ${commit}; ${libraries.join(', ')}`
 }
 
 const ISSUER = 'https://idp.example'

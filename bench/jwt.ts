@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   formatRate,
   bestOf,
@@ -14,11 +16,13 @@ import {
   checkContender,
   createContenders,
   createFixture,
+  describeVersions,
   type BenchAlgorithm,
   type ContenderId,
 } from './jwt-contenders.js'
 
 const ALGORITHMS: readonly BenchAlgorithm[] = ['RS256', 'HS256']
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const IN_FLIGHT = 64
 
 /**
@@ -159,14 +163,16 @@ function formatMethod(options: SuiteOptions): string[] {
     '  case down.',
     '- "One at a time" awaits each call before the next, measured with tinybench: the rate is',
     '  1 / mean latency, with its 95 % margin of error.',
-    '- "Per CPU second" divides the same calls by the CPU time this process used. One at a time,',
-    '  every contender runs on the main thread, so this rate hardly depends on other processes;',
-    '  the one-at-a-time targets and the "vs raw" column beside it use it.',
+    '- "Per CPU second" divides the same calls by the CPU time of the whole process, background',
+    '  GC threads included. One at a time, every contender runs on the main thread, so this rate',
+    '  hardly depends on other processes; the one-at-a-time targets and the "vs raw" column',
+    '  beside it use it.',
     `- "${IN_FLIGHT} in flight" keeps ${IN_FLIGHT} calls running and divides completed calls by`,
     '  wall time, as a loaded gateway experiences it.',
     '- "raw" is the signature check alone, on input decoded once: `crypto.verify` (with many in',
     '  flight, its asynchronous form on the libuv threadpool) or `createHmac`.',
     '- The cached cases verify the same token again, so every call after the first is a hit.',
+    `- Versions: ${describeVersions(root)}.`,
   ]
 }
 
