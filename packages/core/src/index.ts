@@ -96,6 +96,7 @@ export type {
   BackupDestination,
   BackupReport,
   EncryptionKeyRotationReport,
+  EnvironmentKeyLocation,
   KeyLocation,
   KeyRotatorOptions,
   RestoreAction,
@@ -107,6 +108,7 @@ export type {
   RotationStatus,
   RotationTarget,
   RunOptions,
+  StoredKeyLocation,
 } from './rotation/types.js'
 export {
   generateJwtSecret,

@@ -109,6 +109,7 @@ export function keyCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         report.retiredRecipient
           ? `${report.dryRun ? 'would retire' : 'retired'}: ${report.retiredRecipient}`
           : 'no previous key to retire',
+        ...(report.manualStep ? [`next step: ${report.manualStep}`] : []),
       ])
     }),
   )

@@ -1,4 +1,4 @@
-import { KeyRotator } from '@harmony-auth/core'
+import { KeyRotator, type KeyLocation } from '@harmony-auth/core'
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import type { CommandContext } from '../context.js'
@@ -49,8 +49,13 @@ export async function openRotator(
   options: TargetOptions,
 ): Promise<{ rotator: KeyRotator; location: string }> {
   const opened = await context.openStore()
+  // Like the gateways, a set RUNBEAM_ENCRYPTION_KEY takes precedence over the stored key.
+  const key: KeyLocation =
+    context.io.env.RUNBEAM_ENCRYPTION_KEY === undefined
+      ? { store: opened.store, name: options.keyName }
+      : { environment: context.io.env, journalStore: opened.store, name: options.keyName }
   const rotator = new KeyRotator({
-    key: { store: opened.store, name: options.keyName },
+    key,
     targets: [{ store: opened.store, names: options.token, label: opened.store.provider }],
     logger: context.logger,
   })

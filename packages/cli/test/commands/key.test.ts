@@ -138,4 +138,39 @@ describe('harmony-auth key', () => {
     }
     expect(document.targets.map((target) => target.name)).toEqual(['auth.json'])
   })
+
+  it('rotates to the key in RUNBEAM_ENCRYPTION_KEY', async () => {
+    const oldKey = (await EncryptionKeyRing.generate()).toKeyFile().text()
+    const newRing = await EncryptionKeyRing.generate()
+    const newKey = newRing.toKeyFile().text()
+    sandbox.secrets.add(oldKey)
+    sandbox.secrets.add(newKey)
+    const onOld = openTokenStore({
+      instanceId: sandbox.instanceId,
+      homeDir: sandbox.home,
+      env: { RUNBEAM_ENCRYPTION_KEY: oldKey },
+    })
+    await onOld.save({
+      machineToken: 'env-token',
+      expiresAt: '2099-01-01T00:00:00Z',
+      gatewayId: 'g',
+      gatewayCode: 'c',
+    })
+    sandbox.secrets.add('env-token')
+
+    const env = { RUNBEAM_ENCRYPTION_KEY: newKey, RUNBEAM_ENCRYPTION_KEY_PREVIOUS: oldKey }
+    const run = await sandbox.run(['--json', '--yes', 'key', 'rotate', '--no-backup'], { env })
+    expect(run.code).toBe(0)
+    expect(run.json?.result?.recipient).toBe(newRing.recipient)
+    const onNew = openTokenStore({
+      instanceId: sandbox.instanceId,
+      homeDir: sandbox.home,
+      env: { RUNBEAM_ENCRYPTION_KEY: newKey },
+    })
+    expect((await onNew.load())?.machineToken.text()).toBe('env-token')
+
+    const retire = await sandbox.run(['--json', '--yes', 'key', 'retire'], { env })
+    expect(retire.code).toBe(0)
+    expect(retire.json?.result?.manualStep).toContain('RUNBEAM_ENCRYPTION_KEY_PREVIOUS')
+  })
 })

@@ -11,6 +11,7 @@ import {
 import {
   readKeyStages,
   readStage,
+  ringOfStages,
   ringOf,
   type KeyStages,
   type ResolvedTarget,
@@ -122,17 +123,14 @@ export async function restoreBackup(
   if (typeof options.identity !== 'string' && !Secret.isSecret(options.identity)) {
     throw new TypeError('identity must be an AGE-SECRET-KEY-1… string or a Secret')
   }
-  await refuseInProgress(context.keyStore, context.journalName)
+  await refuseInProgress(context.journalStore, context.journalName)
   const identity = Secret.from(options.identity)
   const content = await decryptBackup(await readSecretFile(options.from), identity)
   const archivedKey = await parseArchivedKey(content)
   const live = await readStage(context.keyStore, context.keyName)
   const liveRing = live ? await ringOf(context, live, 'current') : undefined
-  const keyAction = actionFor(liveRing?.recipient, archivedKey.recipient)
 
-  // After the restore the archive's key is current and the live key, if different, previous.
-  const ringAfter =
-    liveRing && keyAction === 'replace' ? archivedKey.withPrevious(liveRing) : archivedKey
+  const { keyAction, ringAfter } = await keyChange(context, archivedKey, liveRing)
   const entries = await planEntries(context, content.targets, ringAfter)
   const report: RestoreReport = {
     dryRun: options.dryRun ?? false,
@@ -167,6 +165,36 @@ async function parseArchivedKey(content: BackupContent): Promise<EncryptionKeyRi
     throw new RotationError('ERR_BACKUP_INVALID', 'The backup key does not match its recipient')
   }
   return ring
+}
+
+/**
+ * Returns what the restore does to the key and the key ring afterwards: the archive's key becomes
+ * current and the live key, if different, previous. A key in the environment cannot be written,
+ * so it must already hold the archive's key.
+ *
+ * @throws RotationError `ERR_BACKUP_MISMATCH` when the environment lacks the archive's key.
+ */
+async function keyChange(
+  context: RotationContext,
+  archivedKey: EncryptionKeyRing,
+  liveRing: EncryptionKeyRing | undefined,
+): Promise<{ keyAction: RestoreAction; ringAfter: EncryptionKeyRing }> {
+  const keyAction = actionFor(liveRing?.recipient, archivedKey.recipient)
+  if (!context.keyInEnvironment) {
+    const ringAfter =
+      liveRing && keyAction === 'replace' ? archivedKey.withPrevious(liveRing) : archivedKey
+    return { keyAction, ringAfter }
+  }
+  const environmentRing = await ringOfStages(context, await readKeyStages(context))
+  const known = [environmentRing.recipient, ...environmentRing.previousRecipients]
+  if (!known.includes(archivedKey.recipient)) {
+    throw new RotationError(
+      'ERR_BACKUP_MISMATCH',
+      `The backup key ${archivedKey.recipient} is in neither RUNBEAM_ENCRYPTION_KEY nor RUNBEAM_ENCRYPTION_KEY_PREVIOUS: add it there first. Nothing was changed`,
+      { source: 'RUNBEAM_ENCRYPTION_KEY' },
+    )
+  }
+  return { keyAction: 'unchanged', ringAfter: environmentRing }
 }
 
 function actionFor(live: string | undefined, archived: string): RestoreAction {

@@ -5,6 +5,7 @@ import type { SecretStage, SecretStore } from '../secrets/secret-store.js'
 import type { Secret } from '../secrets/secret.js'
 import { systemClock, type Clock } from '../support/clock.js'
 import { silentLogger, type Logger } from '../support/logger.js'
+import { EnvironmentKeyStore } from './environment-key-store.js'
 import { journalNameFor } from './journal.js'
 import type { KeyRotatorOptions, RotationTarget, RunOptions } from './types.js'
 import { isArray } from './guards.js'
@@ -21,8 +22,12 @@ export interface ResolvedTarget {
 
 /** The checked options every rotation step works with. */
 export interface RotationContext {
+  /** The key store; for a key in the environment a read-only view of the variables. */
   keyStore: SecretStore
   keyName: string
+  /** Whether the key comes from `RUNBEAM_ENCRYPTION_KEY`, so no key is generated or written. */
+  keyInEnvironment: boolean
+  journalStore: SecretStore
   journalName: string
   targets: ResolvedTarget[]
   clock: Clock
@@ -34,13 +39,20 @@ export interface KeyStages {
   current: Secret
   previous?: Secret
   pending?: Secret
+  /** Further previous keys, which only `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` can list. */
+  older: Secret[]
 }
 
 /** Checks the rotator options once. Misuse throws TypeError or RangeError. */
 export function resolveContext(options: KeyRotatorOptions): RotationContext {
   if (typeof options !== 'object' || options === null) throw new TypeError('options are required')
-  assertStore(options.key?.store, 'key.store')
-  const keyName = assertValidName(options.key.name ?? 'encryption.key', 'key.name')
+  const location = options.key
+  const keyInEnvironment = location?.environment !== undefined
+  if (keyInEnvironment && typeof location.environment !== 'object') {
+    throw new TypeError('key.environment must be an environment object such as process.env')
+  }
+  if (!keyInEnvironment) assertStore(location?.store, 'key.store')
+  const keyName = assertValidName(location.name ?? 'encryption.key', 'key.name')
   const configured: readonly RotationTarget[] = options.targets
   if (!isArray(configured) || configured.length === 0) {
     throw new TypeError('targets must be a non-empty array')
@@ -62,9 +74,18 @@ export function resolveContext(options: KeyRotatorOptions): RotationContext {
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TypeError('clock must be a function returning a Date')
   }
+  const keyStore = location.environment
+    ? new EnvironmentKeyStore(location.environment)
+    : location.store
+  const journalStore = location.environment
+    ? (location.journalStore ?? configured[0]!.store)
+    : location.store
+  assertStore(journalStore, 'key.journalStore')
   return {
-    keyStore: options.key.store,
+    keyStore,
     keyName,
+    keyInEnvironment,
+    journalStore,
     journalName: journalNameFor(keyName),
     targets,
     clock: options.clock ?? systemClock,
@@ -131,7 +152,8 @@ export async function readKeyStages(context: RotationContext): Promise<KeyStages
       provider: keyStore.provider,
     })
   }
-  return { current, previous, pending }
+  const older = keyStore instanceof EnvironmentKeyStore ? keyStore.previousKeys().slice(1) : []
+  return { current, previous, pending, older }
 }
 
 /** Builds a one-key ring from a stored key stage, naming the stage in errors. */
@@ -141,6 +163,9 @@ export function ringOf(context: RotationContext, value: Secret, stage: SecretSta
 
 /** Names a key stage in errors, for example `filesystem:encryption.key (pending)`. */
 export function keySource(context: RotationContext, stage: SecretStage): string {
+  if (context.keyInEnvironment) {
+    return stage === 'current' ? 'RUNBEAM_ENCRYPTION_KEY' : 'RUNBEAM_ENCRYPTION_KEY_PREVIOUS'
+  }
   const base = `${context.keyStore.provider}:${context.keyName}`
   return stage === 'current' ? base : `${base} (${stage})`
 }
@@ -199,4 +224,17 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
       { cause: signal.reason },
     )
   }
+}
+
+/** Builds the ring of every stored key stage, current first. */
+export async function ringOfStages(
+  context: RotationContext,
+  stages: KeyStages,
+): Promise<EncryptionKeyRing> {
+  const previous: Secret[] = [...(stages.previous ? [stages.previous] : []), ...stages.older]
+  return EncryptionKeyRing.from({
+    current: stages.current,
+    previous,
+    source: keySource(context, 'current'),
+  })
 }

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { RotationError } from '../errors.js'
 import { EncryptionKeyRing } from '../keys/encryption-key-ring.js'
-import type { Secret } from '../secrets/secret.js'
 import { writeBackup } from './backup.js'
 import {
   concurrencyOf,
   configurationMismatch,
   forEachLimit,
-  keySource,
   readKeyStages,
   readStage,
+  ringOfStages,
   undecryptable,
-  type KeyStages,
   type RotationContext,
 } from './context.js'
 import { opensWith, promoteEntry, writePending, type EntrySnapshot } from './entry-steps.js'
@@ -21,20 +19,6 @@ import type {
   RotateEncryptionKeyOptions,
   RunOptions,
 } from './types.js'
-
-/** Builds the ring of every stored key stage, current first. */
-export async function ringOfStages(
-  context: RotationContext,
-  stages: KeyStages,
-): Promise<EncryptionKeyRing> {
-  const previous: Secret[] = []
-  if (stages.previous) previous.push(stages.previous)
-  return EncryptionKeyRing.from({
-    current: stages.current,
-    previous,
-    source: keySource(context, 'current'),
-  })
-}
 
 /**
  * Reads and decrypts every configured entry with `ring`, changing nothing.
@@ -90,7 +74,7 @@ export async function rotateEncryptionKey(
     throw configurationMismatch('Pass backup: { to, recipients } or backup: false to rotate')
   }
   concurrencyOf(options)
-  await refuseInProgress(context.keyStore, context.journalName)
+  await refuseInProgress(context.journalStore, context.journalName)
   const stages = await readKeyStages(context)
   const oldRing = await ringOfStages(context, stages)
   const { snapshots, missing } = await checkEntries(context, oldRing, options)
@@ -108,9 +92,12 @@ export async function rotateEncryptionKey(
     report.backup = await writeBackup(context, stages, snapshots, options.backup)
     options.onProgress?.({ phase: 'backup', done: 1, total: 1 })
   }
-  const newRing = await EncryptionKeyRing.generate()
+  // A key in the environment is already the new one: the operator set it on every gateway.
+  const newRing = context.keyInEnvironment
+    ? await EncryptionKeyRing.from({ current: oldRing.currentIdentity() })
+    : await EncryptionKeyRing.generate()
   const writer = new JournalWriter(
-    context.keyStore,
+    context.journalStore,
     context.journalName,
     newJournal(context, oldRing.recipient, newRing.recipient, snapshots, report.backup),
     context.clock,
@@ -121,13 +108,23 @@ export async function rotateEncryptionKey(
     'Encryption key rotation started',
   )
   try {
-    await context.keyStore.put(context.keyName, newRing.toKeyFile(), { stage: 'pending' })
+    if (!context.keyInEnvironment) {
+      await context.keyStore.put(context.keyName, newRing.toKeyFile(), { stage: 'pending' })
+    }
     await reencryptEntries(context, writer, newRing, snapshots, options)
     await completeRotation(context, writer, newRing.withPrevious(oldRing), options)
   } finally {
     await writer.settle()
   }
-  return { ...report, recipient: newRing.recipient, durationMs: Date.now() - started }
+  const previousRecipient = context.keyInEnvironment
+    ? (oldRing.previousRecipients[0] ?? oldRing.recipient)
+    : oldRing.recipient
+  return {
+    ...report,
+    previousRecipient,
+    recipient: newRing.recipient,
+    durationMs: Date.now() - started,
+  }
 }
 
 function newJournal(
@@ -210,7 +207,7 @@ export async function completeRotation(
   }
   await verifyEntries(context, newRing, run)
   await writer.discard()
-  await context.keyStore.delete(context.journalName)
+  await context.journalStore.delete(context.journalName)
   context.logger.info(
     { rotationId: writer.journal.id, recipient: ring.recipient },
     'Encryption key rotation completed',

@@ -34,16 +34,17 @@ async function matchKeys(
   const current = await ringOf(context, stages.current, 'current')
   const pending = stages.pending ? await ringOf(context, stages.pending, 'pending') : undefined
   const previous = stages.previous ? await ringOf(context, stages.previous, 'previous') : undefined
+  const older = await Promise.all(stages.older.map((value) => ringOf(context, value, 'previous')))
   const next = [current, pending].find((ring) => ring?.recipient === journal.newRecipient)
   let all = next ?? current
-  for (const ring of [current, pending, previous]) {
+  for (const ring of [current, pending, previous, ...older]) {
     if (ring && ring !== all) all = all.withPrevious(ring)
   }
   return { current, next, all }
 }
 
 async function requireJournal(context: RotationContext): Promise<RotationJournal> {
-  const journal = await readJournal(context.keyStore, context.journalName)
+  const journal = await readJournal(context.journalStore, context.journalName)
   if (!journal) {
     throw new RotationError('ERR_ROTATION_NOT_IN_PROGRESS', 'No rotation is in progress', {
       secretName: context.journalName,
@@ -61,7 +62,12 @@ export async function resumeRotation(
   const started = Date.now()
   concurrencyOf(run)
   const journal = await requireJournal(context)
-  const writer = new JournalWriter(context.keyStore, context.journalName, journal, context.clock)
+  const writer = new JournalWriter(
+    context.journalStore,
+    context.journalName,
+    journal,
+    context.clock,
+  )
   const keys = await matchKeys(context, await readKeyStages(context), journal)
   context.logger.info({ rotationId: journal.id, phase: journal.phase }, 'Resuming the rotation')
 
@@ -105,6 +111,13 @@ async function replaceLostPendingKey(
   writer: JournalWriter,
   keys: StoredKeys,
 ): Promise<EncryptionKeyRing> {
+  if (context.keyInEnvironment) {
+    throw new RotationError(
+      'ERR_ROTATION_VERIFY_FAILED',
+      `RUNBEAM_ENCRYPTION_KEY is not the key ${writer.journal.newRecipient} the rotation started with: set it back, or run rollback()`,
+      { source: 'RUNBEAM_ENCRYPTION_KEY' },
+    )
+  }
   if (keys.current.recipient !== writer.journal.oldRecipient) {
     throw new RotationError(
       'ERR_ROTATION_VERIFY_FAILED',
@@ -191,7 +204,7 @@ export async function rollbackRotation(context: RotationContext): Promise<void> 
     await target.secretStore.delete(target.name, { stage: 'pending' })
   })
   await context.keyStore.delete(context.keyName, { stage: 'pending' })
-  await context.keyStore.delete(context.journalName)
+  await context.journalStore.delete(context.journalName)
   context.logger.info({ rotationId: journal.id }, 'Rotation rolled back')
 }
 
@@ -200,7 +213,7 @@ export async function rotationStatus(context: RotationContext): Promise<Rotation
   const stages = await readKeyStages(context)
   const current = await ringOf(context, stages.current, 'current')
   const previous = stages.previous ? await ringOf(context, stages.previous, 'previous') : undefined
-  const journal = await readJournal(context.keyStore, context.journalName)
+  const journal = await readJournal(context.journalStore, context.journalName)
   return {
     recipient: current.recipient,
     ...(previous ? { previousRecipient: previous.recipient } : {}),

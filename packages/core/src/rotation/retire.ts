@@ -18,7 +18,7 @@ export async function retirePreviousKey(
   context: RotationContext,
   options: { dryRun?: boolean },
 ): Promise<RetireReport> {
-  await refuseInProgress(context.keyStore, context.journalName)
+  await refuseInProgress(context.journalStore, context.journalName)
   const stages = await readKeyStages(context)
   const current = await ringOf(context, stages.current, 'current')
   const previous = stages.previous ? await ringOf(context, stages.previous, 'previous') : undefined
@@ -45,6 +45,12 @@ export async function retirePreviousKey(
   const report: RetireReport = {
     dryRun: options.dryRun ?? false,
     ...(previous ? { retiredRecipient: previous.recipient } : {}),
+    ...(context.keyInEnvironment && previous
+      ? {
+          manualStep:
+            'Remove RUNBEAM_ENCRYPTION_KEY_PREVIOUS from the environment of every gateway',
+        }
+      : {}),
     entries: entries.sort(),
   }
   if (report.dryRun) return report

@@ -8,12 +8,32 @@ import type { Logger } from '../support/logger.js'
  * and previous keys. A key file `/path/encryption.key` is the name `encryption.key` in a
  * `FilesystemSecretStore` rooted at `/path`.
  */
-export interface KeyLocation {
+export interface StoredKeyLocation {
   /** The store that holds the key. */
   store: SecretStore
   /** The key name. Default `encryption.key`. */
   name?: string
+  environment?: never
 }
+
+/**
+ * A key the gateways read from `RUNBEAM_ENCRYPTION_KEY`, which only the operator can change.
+ * The operator sets the new key there and the old one in `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` on
+ * every gateway first; the rotation then re-encrypts every entry to the new key, without
+ * generating one.
+ */
+export interface EnvironmentKeyLocation {
+  /** The environment with `RUNBEAM_ENCRYPTION_KEY` and `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`. */
+  environment: NodeJS.ProcessEnv
+  /** The store that keeps the rotation journal. Default: the first target's store. */
+  journalStore?: SecretStore
+  /** Name the journal is derived from (`<name>.rotation`). Default `encryption.key`. */
+  name?: string
+  store?: never
+}
+
+/** Where the encryption key lives: stored in a SecretStore, or given in the environment. */
+export type KeyLocation = StoredKeyLocation | EnvironmentKeyLocation
 
 /** A set of encrypted entries to rotate: names in one SecretStore. */
 export interface RotationTarget {
@@ -103,6 +123,11 @@ export interface RetireReport {
   dryRun: boolean
   /** The recipient of the removed key; absent when there was no previous key. */
   retiredRecipient?: string
+  /**
+   * Set for a key in the environment, where the rotator cannot remove the previous key: remove
+   * `RUNBEAM_ENCRYPTION_KEY_PREVIOUS` from every gateway.
+   */
+  manualStep?: string
   /** The entries checked, as `label/name`. */
   entries: string[]
 }
