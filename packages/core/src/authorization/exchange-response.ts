@@ -118,7 +118,11 @@ function abilitiesField(value: unknown): readonly string[] {
   if (value === undefined || value === null) return []
   if (!Array.isArray(value) || value.length > MAX_ABILITIES) throw badResponse('abilities')
   for (const ability of value) {
-    if (typeof ability !== 'string' || ability.length > MAX_FIELD_LENGTH) {
+    if (
+      typeof ability !== 'string' ||
+      ability.length > MAX_FIELD_LENGTH ||
+      CONTROL_CHARACTERS.test(ability)
+    ) {
       throw badResponse('abilities')
     }
   }

@@ -248,6 +248,7 @@ describe('token exchange response validation', () => {
     ],
     ['abilities that are not strings', { ...validReply, abilities: [1] }],
     ['abilities that are not an array', { ...validReply, abilities: 'all' }],
+    ['an ability with a line break', { ...validReply, abilities: ['proxy\nadmin'] }],
   ])('rejects %s', async (_case, body) => {
     const setup = await setUp()
     setup.cloud.inject(body === undefined ? { kind: 'bad-json' } : { kind: 'json', body })
