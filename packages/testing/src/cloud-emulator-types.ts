@@ -63,7 +63,7 @@ export interface RecordedRequest {
   path: string
   /** Request headers, lower-case names. */
   headers: Readonly<Record<string, string | string[] | undefined>>
-  /** The raw body text. */
+  /** The raw body text, cut at 1 MiB; a longer request gets 413. */
   bodyText: string
   /** The parsed JSON body, or `undefined` when the body was not JSON. */
   body: unknown

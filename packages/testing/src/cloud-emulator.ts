@@ -99,8 +99,11 @@ class EmulatorState {
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const bodyText = await readText(request)
+    const { text: bodyText, truncated } = await readText(request)
     const recorded = this.#record(request, bodyText)
+    if (truncated) {
+      return sendError(response, 413, 'Payload Too Large', 'The request body is over 1 MiB')
+    }
     const fault = this.#takeFault()
     if (fault?.kind === 'delay') await this.#wait(fault.ms)
     else if (fault) return this.#applyFault(fault, response)
@@ -224,15 +227,18 @@ class EmulatorState {
   }
 }
 
-async function readText(request: IncomingMessage): Promise<string> {
+/** Reads the body up to MAX_REQUEST_BYTES; `truncated` is true when the request sent more. */
+async function readText(request: IncomingMessage): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.byteLength
-    if (size > MAX_REQUEST_BYTES) break
+    if (size > MAX_REQUEST_BYTES) {
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true }
+    }
     chunks.push(chunk)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false }
 }
 
 function parseJson(text: string): unknown {

@@ -121,6 +121,17 @@ describe('startCloudEmulator', () => {
     expect(wrongMethod.status).toBe(405)
     expect(wrongMethod.headers.get('allow')).toBe('POST')
   })
+
+  it('rejects a request body over 1 MiB with 413', async () => {
+    const emulator = await start()
+    const response = await authorize(emulator, {
+      gateway_code: 'a',
+      metadata: { padding: 'x'.repeat(1024 * 1024) },
+    })
+    expect(response.status).toBe(413)
+    expect(emulator.requests).toHaveLength(1)
+    expect(emulator.issued).toHaveLength(0)
+  })
 })
 
 describe('CloudEmulator.inject', () => {
