@@ -27,7 +27,7 @@ export function readBearerToken(headerValue: string | readonly string[] | undefi
 
 /**
  * Builds the 401 reply of RFC 6750 section 3: no `error` attribute when the request had no
- * credentials (section 3.1 says the challenge then carries no error code), `invalid_request` for a
+ * credentials (section 3.1: the challenge then carries no error code), `invalid_request` for a
  * malformed header, `invalid_token` for a token that failed verification.
  */
 export function unauthorized(code: HarmonyAuthErrorCode): AuthenticateFailure {

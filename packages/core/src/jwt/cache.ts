@@ -11,7 +11,7 @@ interface CacheEntry {
 
 /**
  * A bounded LRU cache of verified tokens. Entries are keyed by the verifier's configuration
- * identity and the SHA-256 of the token, so the cache holds no token text. An entry ends at the
+ * identity and the SHA-256 of the token, so the cache stores no token text. An entry ends at the
  * earlier of its token's time limits and the TTL, and as soon as the key that verified it is
  * revoked. Failures are never stored.
  */

@@ -20,8 +20,8 @@ interface PathEntry {
 }
 
 /**
- * All keys of a verifier and the rules for choosing one: a token with `kid` takes the keys with
- * that exact `kid` (or, when none has it, the keys without a `kid`); a token without `kid` needs
+ * All keys of a verifier and the rules for choosing one. A token with `kid` takes the keys with
+ * that exact `kid`, or the keys without a `kid` when no key has it. A token without `kid` needs
  * exactly one key that fits its `alg`. HS256 tokens try the secrets in order and nothing else.
  */
 export class KeySet {

@@ -9,7 +9,7 @@ import type { DynamicKeySource } from './key-set.js'
 import { prepareKey, publicKeyFromJwk } from './keys.js'
 import type { PreparedKey } from './keys.js'
 
-/** What a remote JWKS needs from its verifier. */
+/** The parts of its verifier that a remote JWKS uses. */
 export interface RemoteJwksContext {
   accepted: ReadonlySet<string>
   logger: Logger

@@ -130,7 +130,7 @@ export interface RemoteJwksKeySource {
   path?: never
 }
 
-/** Where the verifier gets a public key: exactly one of these forms per entry. */
+/** A source of public keys: exactly one of these forms per entry. */
 export type KeySource =
   | PemKeySource
   | JwkKeySource
