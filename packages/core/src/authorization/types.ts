@@ -75,7 +75,7 @@ export interface AuthorizeOptions {
   machinePublicKey?: string
   /** Extra data for the cloud, sent as `metadata`; must be a plain JSON object. Default: not sent. */
   metadata?: Record<string, unknown>
-  /** Aborts the exchange. */
+  /** Aborts the exchange, so `authorize()` rejects with the signal's reason and saves nothing. */
   signal?: AbortSignal
 }
 
