@@ -75,7 +75,10 @@ export interface AuthorizeOptions {
   machinePublicKey?: string
   /** Extra data for the cloud, sent as `metadata`; must be a plain JSON object. Default: not sent. */
   metadata?: Record<string, unknown>
-  /** Aborts the exchange, so `authorize()` rejects with the signal's reason and saves nothing. */
+  /**
+   * Aborts the exchange. Before the cloud API's reply has arrived, an abort makes `authorize()`
+   * reject with the signal's reason; once it has arrived, the token is still saved.
+   */
   signal?: AbortSignal
 }
 
