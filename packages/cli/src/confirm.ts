@@ -3,9 +3,9 @@ import { CliError, EXIT_CODES } from './exit-codes.js'
 import type { CliIo } from './io.js'
 
 /**
- * Asks before a destructive step. `--yes` confirms for scripts; without it the question is asked
- * on a terminal, and without a terminal the command stops, so a script never changes data by
- * accident.
+ * Asks before a destructive step. `--yes` confirms it for scripts. Without `--yes` the question
+ * is asked on the terminal, and without a terminal the command stops, so a script never changes
+ * data by accident.
  *
  * @throws CliError `ERR_CLI_NOT_CONFIRMED` (exit 3) when the step is not confirmed.
  */

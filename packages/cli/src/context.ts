@@ -20,7 +20,7 @@ export interface GlobalOptions {
   progress: boolean
 }
 
-/** What a command handler works with. */
+/** The streams, options and helpers a command handler receives. */
 export interface CommandContext {
   io: CliIo
   options: GlobalOptions
@@ -57,9 +57,15 @@ export function defineAction<T extends object>(
     const global = command.optsWithGlobals<GlobalOptions & T>()
     const name = commandPath(command)
     const controller = new AbortController()
-    const stop = () => controller.abort(new Error('Interrupted by a signal'))
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    // The first signal stops between entries; a second one exits at once, which a rotation also
+    // survives. The listener stays registered, because signal-exit (used by the filesystem
+    // store's lock) kills the process when it finds itself the only listener.
+    const stop = () => {
+      if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted)
+      controller.abort(new Error('Interrupted by a signal'))
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
     let logger: PinoLogger | undefined
     try {
       logger = createLogger(io, global.logLevel)

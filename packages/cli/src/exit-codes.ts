@@ -11,7 +11,7 @@ export const EXIT_CODES = {
   failure: 1,
   /** Invalid flags, arguments or configuration values. */
   usage: 2,
-  /** A destructive command was not confirmed: no `--yes` and no terminal, or the answer was no. */
+  /** A destructive command was not confirmed: no `--yes` and no terminal, or the reply was not `yes`. */
   notConfirmed: 3,
   /** Stored data or an input was rejected: undecryptable entries, a bad backup, an invalid key. */
   rejected: 4,

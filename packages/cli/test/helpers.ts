@@ -74,12 +74,7 @@ export class CliSandbox {
 
   /** Runs the built binary with the sandbox home and checks that no known secret is printed. */
   async run(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-    const result = await runBinary(args, {
-      HOME: this.home,
-      HARMONY_AUTH_HOME: this.home,
-      HARMONY_AUTH_INSTANCE_ID: this.instanceId,
-      ...options.env,
-    })
+    const result = await runBinary(args, { ...this.#environment(), ...options.env })
     for (const secret of this.secrets) {
       expect(result.stdout).not.toContain(secret)
       expect(result.stderr).not.toContain(secret)
@@ -87,12 +82,31 @@ export class CliSandbox {
     return result
   }
 
+  /**
+   * Runs the built binary and sends SIGINT once stderr contains `marker`, as Ctrl-C would.
+   */
+  async runInterrupted(args: readonly string[], marker: string): Promise<CliRun> {
+    return runBinary(args, this.#environment(), { interruptOn: marker })
+  }
+
+  #environment(): NodeJS.ProcessEnv {
+    return {
+      HOME: this.home,
+      HARMONY_AUTH_HOME: this.home,
+      HARMONY_AUTH_INSTANCE_ID: this.instanceId,
+    }
+  }
+
   async remove(): Promise<void> {
     await rm(this.home, { recursive: true, force: true })
   }
 }
 
-function runBinary(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+function runBinary(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { interruptOn?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH, ...env },
@@ -101,7 +115,14 @@ function runBinary(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Cli
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    let interrupted = false
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      if (options.interruptOn && !interrupted && stderr.includes(options.interruptOn)) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
     child.on('error', reject)
     child.on('close', (code) => {

@@ -1,6 +1,6 @@
 import { registerStore } from './registry.js'
 
-/** Registers the stores this build knows. Each adapter is imported only when it is used. */
+/** Registers the stores of this build. Each adapter is imported only when it is used. */
 export function registerBuiltinStores(): void {
   registerStore({
     name: 'filesystem',

@@ -18,7 +18,7 @@ export interface OpenedStore {
   store: SecretStore
   /** The key ring source gateways on this store use, for `token status`. */
   keyRing: KeyRingSource
-  /** Where the store keeps its data, for messages, for example a folder path. */
+  /** The location of the store's data for messages, for example a folder path. */
   location: string
 }
 
@@ -53,7 +53,7 @@ export function storeRegistrations(): StoreRegistration[] {
 /**
  * Loads the adapter of `name` and opens the store.
  *
- * @throws CliError `ERR_CLI_UNKNOWN_STORE` (exit 2) for a name nobody registered, and
+ * @throws CliError `ERR_CLI_UNKNOWN_STORE` (exit 2) for a name that is not registered, and
  * `ERR_NOT_SUPPORTED` (exit 7) for a registered store whose adapter is not available yet.
  */
 export async function openStore(name: string, settings: StoreSettings): Promise<OpenedStore> {

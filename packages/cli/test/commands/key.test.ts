@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { EncryptionKeyRing, parseAgeIdentity } from '@harmony-auth/core'
-import { openTokenStore } from '@harmony-auth/filesystem'
+import { FilesystemSecretStore, openTokenStore } from '@harmony-auth/filesystem'
 import { CliSandbox } from '../helpers.js'
 
 describe('harmony-auth key', () => {
@@ -172,5 +172,42 @@ describe('harmony-auth key', () => {
     const retire = await sandbox.run(['--json', '--yes', 'key', 'retire'], { env })
     expect(retire.code).toBe(0)
     expect(retire.json?.result?.manualStep).toContain('RUNBEAM_ENCRYPTION_KEY_PREVIOUS')
+  })
+
+  it('exits 130 on SIGINT and resumes', async () => {
+    const names = Array.from({ length: 120 }, (_, index) => `t-${index}`)
+    const store = new FilesystemSecretStore({ root: sandbox.root })
+    const ring = await EncryptionKeyRing.from({
+      current: (await store.get('encryption.key')).value,
+    })
+    for (const name of names) {
+      await store.put(name, await ring.encrypt(new TextEncoder().encode(`plain-${name}`)))
+    }
+    const args = [
+      '--yes',
+      'key',
+      'rotate',
+      '--no-backup',
+      '--concurrency',
+      '1',
+      '--token',
+      ...names,
+    ]
+    const run = await sandbox.runInterrupted(args, 're-encrypt: ')
+    expect(run.code).toBe(130)
+    expect(run.stderr).toContain('aborted')
+
+    const status = await sandbox.run(['--json', 'key', 'status'])
+    expect(status.json?.result?.inProgress).toMatchObject({ phase: 're-encrypting' })
+    const resume = await sandbox.run(['--json', 'key', 'resume', '--token', ...names])
+    expect(resume.code).toBe(0)
+    const next = await EncryptionKeyRing.from({
+      current: (await store.get('encryption.key')).value,
+    })
+    expect(next.recipient).toBe(resume.json?.result?.recipient)
+    for (const name of names) {
+      const plaintext = await next.decrypt((await store.get(name)).value.bytes())
+      expect(new TextDecoder().decode(plaintext)).toBe(`plain-${name}`)
+    }
   })
 })
