@@ -89,6 +89,35 @@ export class CliSandbox {
     return runBinary(args, this.#environment(), { interruptOn: marker })
   }
 
+  /**
+   * Runs the built binary on a pseudo-terminal through util-linux `script`, and types `reply`
+   * once the confirmation prompt appears.
+   */
+  async runOnTerminal(args: readonly string[], reply: string): Promise<CliRun> {
+    const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH, ...this.#environment() },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+      let output = ''
+      let replied = false
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (!replied && output.includes('Type "yes"')) {
+          replied = true
+          child.stdin.write(`${reply}\n`)
+        }
+      })
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      child.on('error', reject)
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        resolve({ code, stdout: output, stderr: '', json: undefined })
+      })
+    })
+  }
+
   #environment(): NodeJS.ProcessEnv {
     return {
       HOME: this.home,
@@ -130,6 +159,10 @@ function runBinary(
       resolve({ code, stdout, stderr, json: parseJson(stdout) })
     })
   })
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`
 }
 
 function parseJson(stdout: string): CliRun['json'] {

@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CliSandbox } from '../helpers.js'
+
+// util-linux `script` gives the binary a pseudo-terminal, so the prompt path can run.
+const hasScript = spawnSync('script', ['--version']).status === 0
 
 describe('harmony-auth token', () => {
   let sandbox: CliSandbox
@@ -53,6 +57,17 @@ describe('harmony-auth token', () => {
     expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(true)
     const cleared = await sandbox.run(['--json', '--yes', 'token', 'clear'])
     expect(cleared.code).toBe(0)
+    expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(false)
+  })
+
+  it.runIf(hasScript)('asks on a terminal', async () => {
+    await sandbox.saveToken('machine-token-on-terminal')
+    const declined = await sandbox.runOnTerminal(['token', 'clear'], 'no')
+    expect(declined.code).toBe(3)
+    expect(declined.stdout).toContain('Not confirmed')
+    expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(true)
+    const accepted = await sandbox.runOnTerminal(['token', 'clear'], 'yes')
+    expect(accepted.code).toBe(0)
     expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(false)
   })
 })
