@@ -46,14 +46,20 @@ function invalidInput(field: string, problem: string): TokenStoreError {
  * @throws TokenStoreError `ERR_TOKEN_STORE_INVALID_RECORD` when the value is not a valid date.
  */
 export function toDate(value: unknown, field: string): Date {
+  let date: Date | undefined
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw invalidInput(field, 'is an invalid Date')
-    return new Date(value.getTime())
+    date = new Date(value.getTime())
+  } else if (typeof value === 'string') {
+    date = parseRfc3339(value)
+    if (!date) throw invalidInput(field, 'is not an RFC 3339 date-time')
+  } else {
+    throw invalidInput(field, 'must be a Date or an RFC 3339 string')
   }
-  if (typeof value !== 'string') throw invalidInput(field, 'must be a Date or an RFC 3339 string')
-  const parsed = parseRfc3339(value)
-  if (!parsed) throw invalidInput(field, 'is not an RFC 3339 date-time')
-  return parsed
+  // RFC 3339 has four-digit years only, so a later load could not read other years back.
+  const year = date.getUTCFullYear()
+  if (year < 0 || year > 9999) throw invalidInput(field, 'is outside the UTC years 0000 to 9999')
+  return date
 }
 
 function toText(value: unknown, field: string): string {

@@ -3,8 +3,13 @@
 const RFC3339_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/
 
+// Date.UTC reads years 0 to 99 as 1900 to 1999. The Gregorian calendar repeats every 400 years,
+// so fields are computed 400 years later and the cycle's length is subtracted.
+const CYCLE_YEARS = 400
+const CYCLE_MS = 146_097 * 86_400_000
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return new Date(Date.UTC(year + CYCLE_YEARS, month, 0)).getUTCDate()
 }
 
 /**
@@ -41,6 +46,7 @@ export function parseRfc3339(text: string): Date | undefined {
   const sign = match[9] === '-' ? -1 : 1
   const offset = sign * (offsetHours * 60 + offsetMinutes) * 60_000
   // A leap second (:60) is counted as the next second, as JavaScript dates have none.
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, milliseconds)
+  const local =
+    Date.UTC(year + CYCLE_YEARS, month - 1, day, hour, minute, second, milliseconds) - CYCLE_MS
   return new Date(local - offset)
 }

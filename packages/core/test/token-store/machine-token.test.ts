@@ -61,6 +61,13 @@ describe('MachineToken', () => {
     })
   })
 
+  it('keeps dates of years before 100', () => {
+    const expiresAt = new Date('0050-06-01T00:00:00.000Z')
+    const token = new MachineToken({ ...input, expiresAt, issuedAt: '0049-01-01T00:00:00Z' }, clock)
+    expect(token.expiresAt.toISOString()).toBe('0050-06-01T00:00:00.000Z')
+    expect(token.toJSON().issued_at).toBe('0049-01-01T00:00:00.000Z')
+  })
+
   it('rejects invalid fields with a coded error', () => {
     const cases: Record<string, Partial<Record<keyof MachineTokenInput, unknown>>> = {
       'empty token': { machineToken: '' },
@@ -72,6 +79,9 @@ describe('MachineToken', () => {
       'missing gateway code': { gatewayCode: undefined },
       'abilities not strings': { abilities: ['ok', 3] },
       'unparsable issuedAt': { issuedAt: '2030-02-30T00:00:00Z' },
+      'expiry after year 9999': { expiresAt: new Date(Date.UTC(10_000, 0, 1)) },
+      'issuedAt before year 0': { issuedAt: new Date(Date.UTC(-1, 0, 1)) },
+      'expiry after year 9999 in UTC': { expiresAt: '9999-12-31T23:30:00-01:00' },
     }
     for (const [label, change] of Object.entries(cases)) {
       expect(

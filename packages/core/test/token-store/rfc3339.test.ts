@@ -41,6 +41,13 @@ describe('parseRfc3339', () => {
     expect(parseRfc3339('2032-02-29T00:00:00Z')?.toISOString()).toBe('2032-02-29T00:00:00.000Z')
   })
 
+  it('keeps years before 100 as written', () => {
+    expect(parseRfc3339('0050-06-01T00:00:00Z')?.toISOString()).toBe('0050-06-01T00:00:00.000Z')
+    expect(parseRfc3339('0000-01-01T00:00:00Z')?.toISOString()).toBe('0000-01-01T00:00:00.000Z')
+    expect(parseRfc3339('0004-02-29T00:00:00Z')?.toISOString()).toBe('0004-02-29T00:00:00.000Z')
+    expect(parseRfc3339('0001-02-29T00:00:00Z')).toBeUndefined()
+  })
+
   it('matches Date for generated offsets', () => {
     const moment = fc.date({
       min: new Date('1970-01-01T00:00:00Z'),
