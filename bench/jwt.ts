@@ -44,6 +44,8 @@ interface Target {
   description: string
   ratio: number
   minimum: number
+  /** Shown for context only; the issue's targets are the others. */
+  informational?: boolean
 }
 
 async function measureAlgorithm(algorithm: BenchAlgorithm, options: SuiteOptions): Promise<Row[]> {
@@ -98,6 +100,13 @@ function evaluateTargets(results: Results): Target[] {
       minimum: 0.9,
     },
     {
+      description:
+        'RS256 uncached, one at a time: JwtVerifier >= 0.9x raw crypto.verify decoding per call',
+      ratio: ratio('RS256', 'oneAtATimeCpu', 'harmony', 'raw-decoding'),
+      minimum: 0.9,
+      informational: true,
+    },
+    {
       description: 'RS256 uncached, one at a time: JwtVerifier >= 1.0x fast-jwt',
       ratio: ratio('RS256', 'oneAtATimeCpu', 'harmony', 'fast-jwt'),
       minimum: 1,
@@ -120,7 +129,10 @@ function evaluateTargets(results: Results): Target[] {
   ]
 }
 
-const verdictOf = (target: Target) => (target.ratio >= target.minimum ? 'met' : 'not met')
+function verdictOf(target: Target): string {
+  const verdict = target.ratio >= target.minimum ? 'met' : 'not met'
+  return target.informational ? `${verdict} (for context, not a target)` : verdict
+}
 
 function formatTable(results: Results, algorithm: BenchAlgorithm): string[] {
   const raw = (measure: Measure) => rateOf(results, algorithm, 'raw', measure)
@@ -170,7 +182,9 @@ function formatMethod(options: SuiteOptions): string[] {
     `- "${IN_FLIGHT} in flight" keeps ${IN_FLIGHT} calls running and divides completed calls by`,
     '  wall time, as a loaded gateway experiences it.',
     '- "raw" is the signature check alone, on input decoded once: `crypto.verify` (with many in',
-    '  flight, its asynchronous form on the libuv threadpool) or `createHmac`.',
+    '  flight, its asynchronous form on the libuv threadpool) or `createHmac`. "Decoding per call"',
+    '  also turns the token into the signing input and signature bytes on each call, the least',
+    '  work any verifier of a token must do. The targets use the stricter "raw".',
     '- The cached cases verify the same token again, so every call after the first is a hit.',
     `- Versions: ${describeVersions(root)}.`,
   ]

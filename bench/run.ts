@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   console.log(`bench: ${environment}`)
   for (const name of names) {
     const suite = await SUITES[name]!()
-    console.log(`bench: running ${name}, ${timeMs} ms per case in ${rounds} rounds`)
+    console.log(`bench: running ${name}, ${timeMs} ms per case in ${rounds} round(s)`)
     const started = performance.now()
     const report = await suite.run({ timeMs, rounds })
     const seconds = ((performance.now() - started) / 1000).toFixed(0)
