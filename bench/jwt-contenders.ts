@@ -159,10 +159,10 @@ export async function createContenders(fixture: Fixture): Promise<Contender[]> {
 }
 
 /**
- * Builds the limit that every verifier is compared with: the signature check alone, without
- * parsing or claim checks, on input decoded once ("raw") or decoded from the token on every call
- * ("raw, decoding per call"), which is the least work any verifier of a token must do. With many
- * in flight, RS256 uses node:crypto's asynchronous `verify` on the libuv threadpool. HMAC has no
+ * Builds the limits that every verifier is compared with: the signature check alone, without
+ * parsing or claim checks. "raw" checks input decoded once. "raw, decoding per call" decodes the
+ * token on every call, which is the least work any verifier of a token must do. With many in
+ * flight, RS256 uses node:crypto's asynchronous `verify` on the libuv threadpool. HMAC has no
  * asynchronous form in node:crypto, so HS256 stays synchronous.
  */
 function createRawContenders(fixture: Fixture): Contender[] {

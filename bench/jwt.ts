@@ -44,7 +44,7 @@ interface Target {
   description: string
   ratio: number
   minimum: number
-  /** Shown for context only; the targets are the others. */
+  /** Whether this comparison is shown for context only and is not one of the speed targets. */
   informational?: boolean
 }
 
