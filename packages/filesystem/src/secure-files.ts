@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import type { Stats } from 'node:fs'
-import { lstat, mkdir, open, unlink } from 'node:fs/promises'
+import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { SecretStoreError } from '@harmony-auth/core'
 
@@ -102,6 +102,8 @@ export async function writeTempFile(target: string, bytes: Uint8Array): Promise<
   )
   const handle = await open(temp, CREATE_FLAGS, FILE_MODE)
   try {
+    // The umask can clear bits of FILE_MODE (0400 under umask 0277), so set it before writing.
+    await handle.chmod(FILE_MODE)
     await handle.writeFile(bytes)
     await handle.sync()
   } catch (error) {
@@ -113,9 +115,18 @@ export async function writeTempFile(target: string, bytes: Uint8Array): Promise<
   return temp
 }
 
-/** Creates `folder` and its missing parents with mode 0700. */
+/** Creates `folder` and its missing parents with mode 0700, whatever the umask. */
 export async function makeFolder(folder: string): Promise<void> {
-  await mkdir(folder, { recursive: true, mode: FOLDER_MODE })
+  const first = await mkdir(folder, { recursive: true, mode: FOLDER_MODE })
+  if (first === undefined) return
+
+  // Under umask 0177 mkdir gives 0600, which the owner cannot enter, so set each new folder's
+  // mode before anything is written in it.
+  const created = [folder]
+  while (created[0] !== first && dirname(created[0]!) !== created[0]) {
+    created.unshift(dirname(created[0]!))
+  }
+  for (const path of created) await chmod(path, FOLDER_MODE)
 }
 
 /** Returns the permission bits as four octal digits, for messages. */

@@ -109,6 +109,26 @@ describe('FilesystemSecretStore', () => {
     }
   })
 
+  it('keeps 0700 and 0600 under odd umasks', async () => {
+    for (const umask of [0o177, 0o277, 0o777]) {
+      const base = join(root, umask.toString(8))
+      const nested = new FilesystemSecretStore({ root: join(base, 'a', 'b') })
+      process.umask(umask)
+      try {
+        await nested.put('secret', encoder.encode('one'))
+        await nested.put('secret', encoder.encode('two'))
+        expect(await nested.putIfAbsent('created', encoder.encode('x'))).toBe(true)
+      } finally {
+        process.umask(0o022)
+      }
+      expect(modeOf(join(base, 'a')), `umask ${umask.toString(8)}`).toBe(0o700)
+      expect(modeOf(join(base, 'a', 'b')), `umask ${umask.toString(8)}`).toBe(0o700)
+      for (const name of ['secret', 'secret~previous', 'created']) {
+        expect(modeOf(join(base, 'a', 'b', name)), `${name} ${umask.toString(8)}`).toBe(0o600)
+      }
+    }
+  })
+
   it('creates nothing before the first write', async () => {
     expect(await store.list()).toEqual([])
     expect(await codeOf(store.get('auth.json'))).toBe('ERR_SECRET_NOT_FOUND')
