@@ -60,7 +60,8 @@ export type ManagementHandler = (
  * Creates the node:http handler of the management API: `POST {base}/authorize` exchanges a user
  * JWT for a machine token, and `GET {base}/token` returns the stored token's metadata. The user
  * JWT is verified before the body is read. Replies never contain the machine token or an upstream
- * body.
+ * body. The handler reads the body itself, so mount it before any body parser: a request whose
+ * body was already read gets 500.
  *
  * @throws TypeError or RangeError for an option of the wrong type or out of range.
  * @example
@@ -117,6 +118,10 @@ async function handleAuthorize(
   if (!user.ok) return fail(response, options, user.reply, user.code)
   if (!isJsonContentType(request)) return fail(response, options, REPLIES.unsupportedMediaType)
 
+  if (request.readableEnded) {
+    // A body parser such as express.json() consumed the stream, so no 'end' event would come.
+    return fail(response, options, REPLIES.internal, 'body_already_read')
+  }
   const text = await readBody(request, options.maxBodyBytes)
   if (!text.ok) return fail(response, options, text.reply)
   const body = parseAuthorizeBody(text.value)

@@ -306,6 +306,38 @@ describe('POST {base}/authorize', () => {
     const failure = h.handlerLog.records.find((record) => record.level === 'warn')
     expect(failure?.fields).toMatchObject({ status: 500, code: 'ERR_TOKEN_STORE_WRITE_FAILED' })
   })
+
+  it('replies 500 when a body parser ran first', async () => {
+    const setup = await setUpAuthorization()
+    cleanups.push(() => setup.cloud.close())
+    const handlerLog = captureLogger()
+    const handler = createManagementHandler({
+      basePath: '/admin',
+      authorizationClient: setup.client,
+      tokenStore: setup.store,
+      logger: handlerLog.logger,
+    })
+    // Like express.json(): the body is consumed before the handler runs.
+    const url = await listen(
+      createServer((request, response) => {
+        request.resume()
+        request.once('end', () => handler(request, response))
+      }),
+    )
+    const response = await fetch(`${url}/admin/authorize`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await setup.userJwt()}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ gateway_code: 'edge-1' }),
+      signal: AbortSignal.timeout(5_000),
+    })
+    await expectError(response, 500, 'Internal Server Error')
+    expect(setup.cloud.requests).toHaveLength(0)
+    const failure = handlerLog.records.find((record) => record.level === 'warn')
+    expect(failure?.fields).toMatchObject({ status: 500, code: 'body_already_read' })
+  })
 })
 
 describe('GET {base}/token', () => {
