@@ -197,13 +197,51 @@ class StandardKeyRingSource implements KeyRingSource {
   }
 }
 
-/** Splits the previous-keys variable at commas and newlines, skipping blanks and `#` comments. */
+// `base64` wraps at 76 columns and `openssl base64` at 64. No single-line key form has either
+// length, so such a line followed by more base64 is a wrapped key that continues.
+const WRAP_WIDTHS = new Set([64, 76])
+const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/
+
+function continuesOnNextLine(line: string, next: string | undefined): boolean {
+  return (
+    next !== undefined &&
+    WRAP_WIDTHS.has(line.length) &&
+    !line.endsWith('=') &&
+    BASE64_LINE.test(line) &&
+    BASE64_LINE.test(next)
+  )
+}
+
+/** Joins the lines of base64 that `base64` or `openssl base64` wrapped into one entry each. */
+function joinWrappedLines(lines: readonly string[]): string[] {
+  const entries: string[] = []
+  let pending = ''
+  for (const [index, line] of lines.entries()) {
+    pending += line
+    if (!continuesOnNextLine(line, lines[index + 1])) {
+      entries.push(pending)
+      pending = ''
+    }
+  }
+  return entries
+}
+
+/**
+ * Splits the previous-keys variable at commas and newlines, skipping blanks and `#` comments.
+ * A wrapped base64 key, as `age-keygen | base64` prints it, stays one entry.
+ */
 function splitPreviousKeys(value: string | undefined): KeyText[] {
   if (value === undefined) return []
   return value
-    .split(/[,\r\n]+/)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '' && !entry.startsWith('#'))
+    .split(',')
+    .flatMap((part) =>
+      joinWrappedLines(
+        part
+          .split(/\r?\n|\r/)
+          .map((line) => line.trim())
+          .filter((line) => line !== '' && !line.startsWith('#')),
+      ),
+    )
     .map((text, index) => ({
       text,
       source: `${PREVIOUS_ENCRYPTION_KEYS_VARIABLE} (entry ${index + 1})`,

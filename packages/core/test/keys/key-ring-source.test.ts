@@ -77,6 +77,31 @@ describe('createKeyRingSource', () => {
     }
   })
 
+  it('joins wrapped base64 previous keys', async () => {
+    const keygen = (identity: string): string =>
+      `# created: 2024-01-01T00:00:00Z\n# public key: age1example\n${identity}\n`
+    const wrap = (text: string, width: number): string =>
+      text.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n')
+    const [third, fourth] = await Promise.all([generateX25519Identity(), generateX25519Identity()])
+    const entries = [
+      wrap(base64(keygen(older)), 76),
+      wrap(base64(keygen(oldest)), 64),
+      base64(`${third}\n`),
+      base64(fourth),
+    ]
+    const env = {
+      RUNBEAM_ENCRYPTION_KEY: current,
+      RUNBEAM_ENCRYPTION_KEY_PREVIOUS: entries.join('\n'),
+    }
+    const ring = (await createKeyRingSource({ env }).load())!
+    const expected = await Promise.all(
+      [older, oldest, third, fourth].map(
+        async (key) => (await EncryptionKeyRing.from({ current: key })).recipient,
+      ),
+    )
+    expect(ring.previousRecipients).toEqual(expected)
+  })
+
   it('accepts raw age-keygen output among previous keys', async () => {
     const keygen = `# created: 2024-01-01T00:00:00Z\n# public key: age1example\n${older}\n`
     const env = { RUNBEAM_ENCRYPTION_KEY: current, RUNBEAM_ENCRYPTION_KEY_PREVIOUS: keygen }
