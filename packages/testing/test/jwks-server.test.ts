@@ -2,12 +2,18 @@ import { generateKeyPairSync } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startJwksServer, type JwksServer } from '../src/jwks-server.js'
+import { startJwksServer, type JwksServer, type JwksServerOptions } from '../src/jwks-server.js'
 
 const servers: JwksServer[] = []
 
-async function start(...args: Parameters<typeof startJwksServer>): Promise<JwksServer> {
-  const server = await startJwksServer(...args)
+// One RSA key for the whole file, because generating a 2048-bit key takes up to a second on a
+// busy machine. Tests of key generation itself pass their own options.
+const sharedKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+
+async function start(
+  options: JwksServerOptions = { keys: [{ kid: 'key-1', privateKey: sharedKey }] },
+) {
+  const server = await startJwksServer(options)
   servers.push(server)
   return server
 }
@@ -43,7 +49,7 @@ function getRaw(url: string, method = 'GET'): Promise<RawReply> {
 
 describe('startJwksServer', () => {
   it('publishes one RS256 key by default', async () => {
-    const server = await start()
+    const server = await start({})
     const response = await fetch(server.url)
     const jwks = (await response.json()) as { keys: Record<string, unknown>[] }
 
@@ -101,7 +107,9 @@ describe('startJwksServer', () => {
   })
 
   it('merges and drops JWK members on request', async () => {
-    const server = await start({ keys: [{ kid: 'bare', jwk: { alg: undefined, use: 'enc' } }] })
+    const server = await start({
+      keys: [{ kid: 'bare', privateKey: sharedKey, jwk: { alg: undefined, use: 'enc' } }],
+    })
     const jwk = server.key('bare').jwk
 
     expect(jwk).not.toHaveProperty('alg')
@@ -170,7 +178,11 @@ describe('startJwksServer', () => {
   })
 
   it('serves a custom path and extra headers', async () => {
-    const server = await start({ path: '/keys', headers: { 'cache-control': 'max-age=60' } })
+    const server = await start({
+      keys: [{ privateKey: sharedKey }],
+      path: '/keys',
+      headers: { 'cache-control': 'max-age=60' },
+    })
     const response = await fetch(server.url)
 
     expect(server.url.endsWith('/keys')).toBe(true)
@@ -179,7 +191,7 @@ describe('startJwksServer', () => {
   })
 
   it('binds ::1 and rejects other hosts', async () => {
-    const server = await start({ host: '::1' })
+    const server = await start({ keys: [{ privateKey: sharedKey }], host: '::1' })
 
     expect(server.origin).toMatch(/^http:\/\/\[::1\]:\d+$/)
     expect((await fetch(server.url)).status).toBe(200)
@@ -285,7 +297,7 @@ describe('JwksServer faults', () => {
   })
 
   it('closes promptly with a delayed reply pending', async () => {
-    const server = await startJwksServer()
+    const server = await startJwksServer({ keys: [{ privateKey: sharedKey }] })
     server.setFault({ kind: 'delay', ms: 60_000 })
     const pending = getRaw(server.url).catch((error: unknown) => error)
     await new Promise((resolve) => setTimeout(resolve, 50))
