@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { CommanderError } from 'commander'
 import { EXIT_CODES } from './exit-codes.js'
 import { processIo, type CliIo } from './io.js'
@@ -9,7 +10,9 @@ const VERSION = readVersion()
 
 function readVersion(): string {
   try {
-    const manifest = new URL('../package.json', import.meta.url)
+    // The CJS build has no import.meta.url but has __filename; the ESM build has the reverse.
+    const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url
+    const manifest = new URL('../package.json', here)
     return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
   } catch {
     return '0.0.0'

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliSandbox } from './helpers.js'
 
@@ -41,6 +42,15 @@ describe('harmony-auth program', () => {
     const run = await sandbox.run([group, command, '--help'])
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(`Usage: harmony-auth ${group} ${command}`)
+  })
+
+  it('prints the package version', async () => {
+    const manifest = JSON.parse(
+      await readFile(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string }
+    const run = await sandbox.run(['--version'])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe(manifest.version)
   })
 
   it('exits 2 for an unknown flag', async () => {
