@@ -61,8 +61,9 @@ export class CliSandbox {
   /** Adds every stored value (keys, ciphertexts, secrets) to the values that must not be printed. */
   async rememberStoredSecrets(): Promise<void> {
     if (!existsSync(this.root)) return
-    for (const name of await readdir(this.root)) {
-      if (name.endsWith('~lock')) continue
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      const name = entry.name
+      if (!entry.isFile()) continue
       const text = (await readFile(join(this.root, name))).toString('utf8')
       if (name.startsWith('encryption.key') && !name.includes('.rotation')) {
         this.secrets.add(text)

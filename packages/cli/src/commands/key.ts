@@ -159,6 +159,12 @@ async function rotateKey(context: CommandContext, options: RotateOptions): Promi
       ? `dry run: ${report.entries.length} tokens decrypt with the current key; nothing was written`
       : `rotated ${report.entries.length} tokens to ${report.recipient} in ${report.durationMs} ms`,
     ...(report.backup ? [`backup: ${report.backup}`] : []),
-    ...(report.missing.length > 0 ? [`not found, skipped: ${report.missing.join(', ')}`] : []),
+    ...notFoundLine(report.missing),
   ])
+}
+
+/** Lists configured tokens that do not exist, leaving out the older layout, which is optional. */
+function notFoundLine(missing: readonly string[]): string[] {
+  const shown = missing.filter((entry) => !entry.startsWith('filesystem-legacy/'))
+  return shown.length > 0 ? [`not found, skipped: ${shown.join(', ')}`] : []
 }

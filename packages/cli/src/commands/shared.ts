@@ -56,7 +56,12 @@ export async function openRotator(
       : { environment: context.io.env, journalStore: opened.store, name: options.keyName }
   const rotator = new KeyRotator({
     key,
-    targets: [{ store: opened.store, names: options.token, label: opened.store.provider }],
+    targets: [
+      { store: opened.store, names: options.token, label: opened.store.provider },
+      ...(opened.legacy
+        ? [{ store: opened.legacy.store, names: options.token, label: opened.legacy.label }]
+        : []),
+    ],
     logger: context.logger,
   })
   return { rotator, location: opened.location }

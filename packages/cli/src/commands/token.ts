@@ -55,6 +55,9 @@ async function openTokens(context: CommandContext, options: TokenOptions) {
     backend: opened.store,
     keyRing: opened.keyRing,
     name: options.token,
+    fallbacks: opened.legacy
+      ? [{ backend: opened.legacy.store, name: options.token, label: opened.legacy.label }]
+      : [],
     logger: context.logger,
   })
   return { tokens, location: opened.location }

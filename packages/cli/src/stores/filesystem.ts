@@ -13,10 +13,13 @@ export const filesystemDriver: StoreDriver = {
       await import('@harmony-auth/filesystem')
     const root = rootOf(settings)
     const store = new FilesystemSecretStore({ root })
+    // The Rust gateway's older layout keeps the token in <root>/runbeam/auth.json.
+    const legacy = new FilesystemSecretStore({ root: join(root, 'runbeam') })
     return {
       store,
       keyRing: createFilesystemKeyRingSource(store, { env: settings.env }),
       location: root,
+      legacy: { store: legacy, label: 'filesystem-legacy' },
     }
   },
 }

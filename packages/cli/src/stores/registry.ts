@@ -1,4 +1,11 @@
 import type { KeyRingSource, SecretStore } from '@harmony-auth/core'
+
+/** An older location of the tokens, as the gateway still reads it. */
+export interface LegacyTokenLocation {
+  store: SecretStore
+  /** Label in reports and errors, for example `filesystem-legacy`. */
+  label: string
+}
 import { CliError, EXIT_CODES } from '../exit-codes.js'
 
 /** The store settings every command receives, from flags and environment. */
@@ -20,6 +27,11 @@ export interface OpenedStore {
   keyRing: KeyRingSource
   /** The location of the store's data for messages, for example a folder path. */
   location: string
+  /**
+   * An older token location that the gateway reads when the token is absent, such as the
+   * filesystem's `runbeam/auth.json`. Tokens there are rotated, backed up and cleared too.
+   */
+  legacy?: LegacyTokenLocation
 }
 
 /** A store adapter as the CLI loads it. */

@@ -210,4 +210,21 @@ describe('harmony-auth key', () => {
       expect(new TextDecoder().decode(plaintext)).toBe(`plain-${name}`)
     }
   })
+
+  it('rotates a token in the older layout', async () => {
+    const store = new FilesystemSecretStore({ root: sandbox.root })
+    const legacy = new FilesystemSecretStore({ root: join(sandbox.root, 'runbeam') })
+    await legacy.put('auth.json', (await store.get('auth.json')).value)
+    await store.delete('auth.json')
+
+    const status = await sandbox.run(['--json', 'token', 'status'])
+    expect(status.code).toBe(0)
+    const rotate = await sandbox.run(['--json', '--yes', 'key', 'rotate', '--no-backup'])
+    expect(rotate.code).toBe(0)
+    expect(rotate.json?.result?.entries).toEqual(['filesystem-legacy/auth.json'])
+    await sandbox.rememberStoredSecrets()
+    const retire = await sandbox.run(['--json', '--yes', 'key', 'retire'])
+    expect(retire.code).toBe(0)
+    expect((await loadToken())?.machineToken.text()).toBe('machine-token-value-1')
+  })
 })
