@@ -1,4 +1,6 @@
+import { types } from 'node:util'
 import { ConfigurationError } from '../errors.js'
+import type { Clock } from '../support/clock.js'
 
 /** Returns the error for an option value that has the right type but cannot be used. */
 export function invalid(message: string): ConfigurationError {
@@ -57,4 +59,31 @@ export function functionOption<T>(value: unknown, name: string): T | undefined {
   if (value !== undefined && typeof value !== 'function')
     throw new TypeError(`${name} must be a function`)
   return value as T | undefined
+}
+
+/**
+ * Reads the current time of `clock` in epoch milliseconds. A clock that returns anything but a
+ * valid `Date` would turn every time comparison false, and so let expired tokens pass, so it fails.
+ *
+ * @throws ConfigurationError `ERR_CONFIG_INVALID` when the clock returns no valid `Date`.
+ */
+export function readClock(clock: Clock): number {
+  const now: unknown = clock()
+  const ms = types.isDate(now) ? now.getTime() : Number.NaN
+  if (!Number.isFinite(ms)) {
+    throw invalid('clock returned no valid Date; it must return a Date such as new Date()')
+  }
+  return ms
+}
+
+/** Reads an optional clock and calls it once, so a clock of the wrong shape fails at construction. */
+export function clockOption(value: unknown): Clock | undefined {
+  const clock = functionOption<Clock>(value, 'clock')
+  if (clock === undefined) return undefined
+  try {
+    readClock(clock)
+  } catch {
+    throw new TypeError('clock must return a valid Date, such as () => new Date()')
+  }
+  return clock
 }

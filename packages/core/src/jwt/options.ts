@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ConfigurationError } from '../errors.js'
 import {
+  clockOption,
   functionOption,
   integerOption,
   invalid,
@@ -203,7 +204,7 @@ export function resolveOptions(options: JwtVerifierOptions): VerifierConfig {
     remoteSources: remote,
     cache,
     asyncThreshold: integerOption(options.asyncThreshold, 'asyncThreshold', 1, Infinity, 4),
-    clock: functionOption<Clock>(options.clock, 'clock'),
+    clock: clockOption(options.clock),
     logger,
     onFailure: functionOption(options.onFailure, 'onFailure'),
     identity,

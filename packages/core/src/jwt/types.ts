@@ -205,7 +205,10 @@ export interface JwtVerifierOptions {
    * Default 4.
    */
   asyncThreshold?: number
-  /** Source of the current time. Default: the system clock. */
+  /**
+   * Source of the current time; it must return a valid `Date`, and is called once at construction
+   * to check that. Default: the system clock.
+   */
   clock?: Clock
   /** Receives failure codes at debug level and JWKS refresh problems at warn. Default: silent. */
   logger?: Logger

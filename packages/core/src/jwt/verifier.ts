@@ -15,6 +15,7 @@ import type { CheckedHeader } from './header.js'
 import { KeySet } from './key-set.js'
 import type { PreparedKey, SignatureParams } from './keys.js'
 import { prepareSecrets } from './local-keys.js'
+import { readClock } from './option-checks.js'
 import { resolveOptions } from './options.js'
 import type { VerifierConfig } from './options.js'
 import { decodeJsonSegment, fail, isJsonObject, parseToken } from './parse.js'
@@ -54,7 +55,7 @@ export class JwtVerifier {
     const config = resolveOptions(options)
     this.#config = config
     const clock = config.clock
-    this.#now = clock === undefined ? Date.now : () => clock().getTime()
+    this.#now = clock === undefined ? Date.now : () => readClock(clock)
     const secrets = options.hs256 === undefined ? [] : prepareSecrets(options.hs256.secrets)
     const remotes = config.remoteSources.map(
       (source) =>
@@ -81,6 +82,7 @@ export class JwtVerifier {
    * @throws JwtVerificationError with a stable `code`, for example `ERR_JWT_EXPIRED`,
    *   `ERR_JWT_SIGNATURE_INVALID` or `ERR_JWT_ALG_NOT_ALLOWED`, or an `ERR_JWKS_*` code with the
    *   {@link JwksError} as `cause` when a remote key set is needed and cannot be fetched.
+   * @throws ConfigurationError `ERR_CONFIG_INVALID` when the `clock` option returns no valid Date.
    */
   async verify(token: string): Promise<VerifyResult> {
     const nowMs = this.#now()

@@ -8,7 +8,7 @@ import { ConfigurationError, JwtVerificationError } from '../../src/errors.js'
 import { Secret } from '../../src/secrets/secret.js'
 import { JwtVerifier } from '../../src/jwt/verifier.js'
 import type { JwtVerifierOptions } from '../../src/jwt/types.js'
-import { claims, clockAt, keyPair, signToken } from './fixtures.js'
+import { claims, clockAt, keyPair, NOW, signToken } from './fixtures.js'
 
 const rsa = keyPair('main')
 const other = keyPair('other')
@@ -310,6 +310,27 @@ describe('JwtVerifier configuration', () => {
     expect(() => new JwtVerifier({ keys: [{ jwksUrl: 'http://[::1]:1/jwks' }] })).not.toThrow()
     expect(() => new JwtVerifier({ keys: [{ jwksUrl: 'http://localhost:1/jwks' }] })).not.toThrow()
     expect(() => new JwtVerifier({ keys: [{ jwksUrl: 'not a url' }] })).toThrow(TypeError)
+  })
+})
+
+describe('JwtVerifier clock', () => {
+  it('rejects a clock that returns no valid Date', () => {
+    expect(() => verifier({ clock: (() => Date.now()) as never })).toThrow(TypeError)
+    expect(() => verifier({ clock: () => new Date(Number.NaN) })).toThrow(TypeError)
+  })
+
+  it('fails closed when the clock breaks later', async () => {
+    let broken = false
+    const target = verifier({ clock: () => (broken ? new Date(Number.NaN) : clock()) })
+    const expired = rs256(claims({ exp: NOW - 3600 }))
+    expect(await codeOf(target.verify(expired))).toBe('ERR_JWT_EXPIRED')
+
+    broken = true
+    const error = await target.verify(expired).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect(error).toMatchObject({ code: 'ERR_CONFIG_INVALID' })
+    const reply = await target.authenticate(`Bearer ${rs256()}`)
+    expect(reply).toMatchObject({ ok: false, status: 401, code: 'ERR_CONFIG_INVALID' })
   })
 })
 
