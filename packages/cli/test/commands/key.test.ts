@@ -1,10 +1,13 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { EncryptionKeyRing, parseAgeIdentity } from '@harmony-auth/core'
 import { FilesystemSecretStore, openTokenStore } from '@harmony-auth/filesystem'
 import { CliSandbox } from '../helpers.js'
+
+// util-linux `script` gives the binary a pseudo-terminal.
+const hasScript = spawnSync('script', ['--version']).status === 0
 
 describe('harmony-auth key', () => {
   let sandbox: CliSandbox
@@ -226,5 +229,12 @@ describe('harmony-auth key', () => {
     const retire = await sandbox.run(['--json', '--yes', 'key', 'retire'])
     expect(retire.code).toBe(0)
     expect((await loadToken())?.machineToken.text()).toBe('machine-token-value-1')
+  })
+
+  it.runIf(hasScript)('draws a progress bar on a terminal', async () => {
+    const run = await sandbox.runOnTerminal(['--yes', 'key', 'rotate', '--no-backup'], '')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('\r')
+    expect(run.stdout).toMatch(/re-encrypt +\[#{24}\] 1\/1/)
   })
 })
