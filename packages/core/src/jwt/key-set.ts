@@ -77,6 +77,14 @@ export class KeySet {
   }
 
   /**
+   * Starts the remote JWKS refreshes that are due without waiting for them. A key set past its
+   * stale window revokes its keys here at once, so cached results of those keys stop counting.
+   */
+  poll(nowMs: number): void {
+    for (const source of this.#dynamic) source.ready(nowMs)?.catch(() => undefined)
+  }
+
+  /**
    * Returns the keys to try for a token, in order, waiting for a remote JWKS when needed.
    *
    * @throws JwtVerificationError `ERR_JWT_KEY_NOT_FOUND`, `ERR_JWT_KEY_AMBIGUOUS` or

@@ -88,6 +88,8 @@ export class JwtVerifier {
     const nowMs = this.#now()
     const cacheKey = this.#cache && typeof token === 'string' ? this.#cache.keyOf(token) : undefined
     if (cacheKey !== undefined) {
+      // A cache hit skips key selection, which is where remote key sets are refreshed and expired.
+      this.#keys.poll(nowMs)
       const cached = this.#cache!.get(cacheKey, nowMs)
       if (cached !== undefined) return cached
     }

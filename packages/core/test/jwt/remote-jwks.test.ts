@@ -165,6 +165,29 @@ describe('remote JWKS', () => {
     expect(await codeOf(verifier.verify(token()))).toBe('accepted')
   })
 
+  it('refreshes on cache hits too', async () => {
+    const verifier = remote({}, { cache: { ttlSeconds: 86_400 } })
+    const second = token('key-2')
+    await verifier.verify(second)
+    issuer.removeKey('key-2')
+
+    time.advance(601)
+    await verifier.verify(second)
+    await vi.waitFor(async () => {
+      expect(await codeOf(verifier.verify(second))).toBe('ERR_JWT_KEY_NOT_FOUND')
+    })
+    expect(issuer.requestCount).toBe(2)
+  })
+
+  it('drops cached results past the stale window', async () => {
+    const verifier = remote({}, { cache: { ttlSeconds: 86_400 } })
+    await verifier.verify(token())
+    issuer.setOutage(true)
+
+    time.advance(600 + 3600)
+    expect(await codeOf(verifier.verify(token()))).toBe('ERR_JWKS_FETCH_FAILED')
+  })
+
   it('times out a slow endpoint', async () => {
     issuer.setFault({ kind: 'delay', ms: 3000 })
     const verifier = remote({ timeoutMs: 200 })
