@@ -125,9 +125,14 @@ export class FilesystemSecretStore implements SecretStore {
    * Returns the file path of a stage of `name`.
    *
    * @throws HarmonyAuthError `ERR_SECRET_INVALID_NAME` when `name` is invalid.
+   * @throws TypeError when `stage` is not `current`, `previous` or `pending`.
    */
   pathOf(name: string, stage: SecretStage = 'current'): string {
     assertValidName(name, 'secret name')
+    // The stage becomes part of the file name, so an unchecked one could name any path.
+    if (!STAGES.includes(stage)) {
+      throw new TypeError(`FilesystemSecretStore stage must be one of ${STAGES.join(', ')}`)
+    }
     return join(this.root, stage === 'current' ? name : `${name}${INTERNAL_MARK}${stage}`)
   }
 
@@ -136,6 +141,7 @@ export class FilesystemSecretStore implements SecretStore {
    *
    * @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when it does not exist, `ERR_SECRET_SYMLINK`
    * when the file or root is a symlink, `ERR_SECRET_ACCESS_DENIED` or `ERR_SECRET_STORE_FAILED`.
+   * @throws TypeError when `options.stage` is not a stage.
    */
   async get(name: string, options: SecretGetOptions = {}): Promise<StoredSecret> {
     const stage = options.stage ?? 'current'
@@ -216,9 +222,10 @@ export class FilesystemSecretStore implements SecretStore {
    *
    * @throws SecretStoreError `ERR_SECRET_SYMLINK` (nothing is removed), `ERR_SECRET_LOCK_FAILED`,
    * `ERR_SECRET_ACCESS_DENIED` or `ERR_SECRET_STORE_FAILED`.
+   * @throws TypeError when `options.stage` is not a stage.
    */
   async delete(name: string, options: SecretDeleteOptions = {}): Promise<void> {
-    const stages = options.stage ? [options.stage] : STAGES
+    const stages = options.stage === undefined ? STAGES : [options.stage]
     const paths = stages.map((stage) => this.pathOf(name, stage))
     if (!(await this.#checkedRootExists('delete', name))) return
     await this.#write('delete', name, async () => {

@@ -264,6 +264,23 @@ describe('FilesystemSecretStore', () => {
     expect(readdirSync(root).sort()).toEqual(['auth.json', 'auth.json~previous'])
   })
 
+  it('rejects unknown stages before any file access', async () => {
+    const outside = join(root, '..', 'outside')
+    writeFileSync(outside, 'kept')
+    await store.put('auth.json', encoder.encode('one'))
+    writeFileSync(join(root, 'auth.json~planted'), 'internal')
+    const stages = ['planted', '/../../outside', '__proto__', '']
+    for (const stage of stages) {
+      const options = { stage: stage as never }
+      await expect(store.get('auth.json', options), stage).rejects.toThrow(TypeError)
+      await expect(store.delete('auth.json', options), stage).rejects.toThrow(TypeError)
+      expect(() => store.pathOf('auth.json', stage as never), stage).toThrow(TypeError)
+    }
+    expect(readFileSync(outside, 'utf8')).toBe('kept')
+    expect(readFileSync(join(root, 'auth.json~planted'), 'utf8')).toBe('internal')
+    expect(readFileSync(join(root, 'auth.json'), 'utf8')).toBe('one')
+  })
+
   it('rejects invalid options at construction', () => {
     expect(() => new FilesystemSecretStore(undefined as never)).toThrow(TypeError)
     expect(() => new FilesystemSecretStore({ root: '' })).toThrow(TypeError)

@@ -47,10 +47,11 @@ export class MemorySecretStore implements SecretStore {
    * Reads one stage of a secret.
    *
    * @throws SecretStoreError `ERR_SECRET_NOT_FOUND` when the secret or stage does not exist.
+   * @throws TypeError when `options.stage` is not a stage.
    */
   get(name: string, options: SecretGetOptions = {}): Promise<StoredSecret> {
     return this.#run('get', name, () => {
-      const stage = options.stage ?? 'current'
+      const stage = checkStage(options.stage ?? 'current')
       const stored = this.#secrets.get(name)?.[stage]
       if (!stored) throw notFound(name, stage)
       return { value: new Secret(stored.bytes), stage, version: stored.version }
@@ -95,15 +96,19 @@ export class MemorySecretStore implements SecretStore {
     })
   }
 
-  /** Removes one stage, or every stage. Removing what does not exist succeeds. */
+  /**
+   * Removes one stage, or every stage. Removing what does not exist succeeds.
+   *
+   * @throws TypeError when `options.stage` is not a stage.
+   */
   delete(name: string, options: SecretDeleteOptions = {}): Promise<void> {
     return this.#run('delete', name, () => {
-      if (!options.stage) {
+      if (options.stage === undefined) {
         this.#secrets.delete(name)
         return
       }
       const stages = this.#secrets.get(name)
-      if (stages) delete stages[options.stage]
+      if (stages) delete stages[checkStage(options.stage)]
     })
   }
 
@@ -149,6 +154,16 @@ export class MemorySecretStore implements SecretStore {
     }
     return step()
   }
+}
+
+const STAGES: readonly SecretStage[] = ['current', 'previous', 'pending']
+
+/** Returns `stage`, so a name such as `__proto__` never reaches the stage objects. */
+function checkStage(stage: SecretStage): SecretStage {
+  if (!STAGES.includes(stage)) {
+    throw new TypeError(`MemorySecretStore stage must be one of ${STAGES.join(', ')}`)
+  }
+  return stage
 }
 
 function notFound(name: string, stage: SecretStage): SecretStoreError {

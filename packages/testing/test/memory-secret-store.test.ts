@@ -31,6 +31,17 @@ describe('MemorySecretStore', () => {
     })
   })
 
+  it('rejects unknown stages with TypeError', async () => {
+    const store = new MemorySecretStore()
+    await store.put('a', encoder.encode('kept'))
+    for (const stage of ['constructor', '__proto__', 'toString', 'other', '']) {
+      const options = { stage: stage as never }
+      await expect(store.get('a', options), stage).rejects.toThrow(TypeError)
+      await expect(store.delete('a', options), stage).rejects.toThrow(TypeError)
+    }
+    expect(new TextDecoder().decode((await store.get('a')).value.bytes())).toBe('kept')
+  })
+
   it('rejects a put to the previous stage', async () => {
     const store = new MemorySecretStore()
     await expect(
