@@ -86,7 +86,12 @@ export class JwtVerifier {
    */
   async verify(token: string): Promise<VerifyResult> {
     const nowMs = this.#now()
-    const cacheKey = this.#cache && typeof token === 'string' ? this.#cache.keyOf(token) : undefined
+    // The length check keeps an oversized token from being hashed before parseToken rejects it.
+    const cache =
+      typeof token === 'string' && token.length <= this.#config.maxTokenBytes
+        ? this.#cache
+        : undefined
+    const cacheKey = cache?.keyOf(token)
     if (cacheKey !== undefined) {
       // A cache hit skips key selection, which is where remote key sets are refreshed and expired.
       this.#keys.poll(nowMs)

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { VerifiedTokenCache } from '../../src/jwt/cache.js'
 import { JwtVerifier } from '../../src/jwt/verifier.js'
 import type { JwtVerifierOptions } from '../../src/jwt/types.js'
@@ -121,6 +121,18 @@ describe('verified-token cache', () => {
     const first = await verifier.verify(jwt)
     await verifier.reload()
     expect(await verifier.verify(jwt)).toBe(first)
+  })
+
+  it('hashes no token over the size limit', async () => {
+    const { verifier } = setup({ maxTokenBytes: 1024 })
+    const keyOf = vi.spyOn(VerifiedTokenCache.prototype, 'keyOf')
+    try {
+      const error = await verifier.verify('a'.repeat(1025)).catch((caught: unknown) => caught)
+      expect(error).toMatchObject({ code: 'ERR_JWT_TOO_LARGE' })
+      expect(keyOf).not.toHaveBeenCalled()
+    } finally {
+      keyOf.mockRestore()
+    }
   })
 
   it('keys entries by configuration identity and token hash', () => {
