@@ -68,12 +68,20 @@ export function reportFailure(
 ): void {
   logger.debug({ ...failure }, 'bearer token rejected')
   if (onFailure === undefined) return
-  try {
-    onFailure(failure)
-  } catch (error) {
+  const logHookError = (error: unknown): void => {
     logger.error(
       { err: error, code: failure.code },
       'onFailure hook threw; the request is still rejected',
     )
+  }
+  try {
+    // An async hook fits the void return type, and its rejection would otherwise go unhandled,
+    // which ends a Node process by default.
+    const returned: unknown = onFailure(failure)
+    if (typeof (returned as PromiseLike<unknown> | null)?.then === 'function') {
+      Promise.resolve(returned).catch(logHookError)
+    }
+  } catch (error) {
+    logHookError(error)
   }
 }

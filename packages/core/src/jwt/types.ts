@@ -212,7 +212,10 @@ export interface JwtVerifierOptions {
   clock?: Clock
   /** Receives failure codes at debug level and JWKS refresh problems at warn. Default: silent. */
   logger?: Logger
-  /** Called once per failed `authenticate()` call, for metrics. Default: none. */
+  /**
+   * Called once per failed `authenticate()` call, for metrics. An error it throws, or a rejection
+   * of the promise it returns, goes to `logger` at error level. Default: none.
+   */
   onFailure?: (failure: VerificationFailure) => void
 }
 

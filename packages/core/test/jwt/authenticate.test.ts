@@ -136,4 +136,18 @@ describe('JwtVerifier.authenticate', () => {
     expect(result.ok).toBe(false)
     expect(log.error).toHaveBeenCalledTimes(1)
   })
+
+  it('survives an async onFailure hook that rejects', async () => {
+    const log = logger()
+    const target = verifier({
+      logger: log.logger,
+      // Callers without type-checked lint rules can pass an async hook, so it must be handled.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      onFailure: () => Promise.reject(new Error('metrics backend down')),
+    })
+    const result = await target.authenticate(`Bearer ${expired}`)
+    expect(result.ok).toBe(false)
+    await vi.waitFor(() => expect(log.error).toHaveBeenCalledTimes(1))
+    expect(log.error.mock.calls[0]![0]).toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+  })
 })
