@@ -125,6 +125,8 @@ export class TokenStore {
    * @throws TokenStoreError `ERR_TOKEN_STORE_INVALID_RECORD` when a field of `input` is invalid,
    * and `ERR_TOKEN_STORE_WRITE_FAILED` when the backend fails. The stored token is then unchanged.
    * @throws KeyError `ERR_KEY_INVALID` or `ERR_KEY_GENERATION_FAILED` from the key ring source.
+   * @throws SecretStoreError from the key ring source's store when the stored key cannot be read,
+   * for example `ERR_SECRET_SYMLINK` or `ERR_SECRET_STORE_FAILED`.
    * @example
    * ```ts
    * const token = await tokens.save({ machineToken, expiresAt, gatewayId, gatewayCode, abilities })
@@ -154,6 +156,7 @@ export class TokenStore {
    * `ERR_TOKEN_STORE_PLAINTEXT` when it is unencrypted JSON. `ERR_TOKEN_STORE_INVALID_RECORD` when
    * the decrypted JSON is invalid. `ERR_TOKEN_STORE_READ_FAILED` when the backend fails.
    * @throws KeyError `ERR_KEY_INVALID` when a configured key is invalid.
+   * @throws SecretStoreError from the key ring source's store when the stored key cannot be read.
    * @example
    * ```ts
    * const token = await tokens.load()

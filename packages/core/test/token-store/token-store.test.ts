@@ -235,6 +235,20 @@ describe('TokenStore', () => {
     expect((error.cause as { code?: string }).code).toBe('ERR_SECRET_STORE_FAILED')
   })
 
+  it('passes key read failures through', async () => {
+    const keyStore = memoryStore()
+    const keyRing = createKeyRingSource({ store: keyStore })
+    const keyed = new TokenStore({ backend, keyRing, clock })
+    await keyed.save(input)
+    const before = await snapshot(backend, 'auth.json')
+
+    keyStore.failNext('get')
+    expect((await errorOf(keyed.load())).code).toBe('ERR_SECRET_STORE_FAILED')
+    keyStore.failNext('get')
+    expect((await errorOf(keyed.save(input))).code).toBe('ERR_SECRET_STORE_FAILED')
+    expect(await snapshot(backend, 'auth.json')).toEqual(before)
+  })
+
   it('reads a fallback when the main token is absent', async () => {
     const legacy = memoryStore()
     const withFallback = new TokenStore({
