@@ -117,16 +117,24 @@ export async function writeTempFile(target: string, bytes: Uint8Array): Promise<
 
 /** Creates `folder` and its missing parents with mode 0700, whatever the umask. */
 export async function makeFolder(folder: string): Promise<void> {
-  const first = await mkdir(folder, { recursive: true, mode: FOLDER_MODE })
-  if (first === undefined) return
-
-  // Under umask 0177 mkdir gives 0600, which the owner cannot enter, so set each new folder's
-  // mode before anything is written in it.
-  const created = [folder]
-  while (created[0] !== first && dirname(created[0]!) !== created[0]) {
-    created.unshift(dirname(created[0]!))
+  const missing: string[] = []
+  for (let path = folder; !(await lstatIfExists(path)); path = dirname(path)) {
+    missing.unshift(path)
+    if (dirname(path) === path) break
   }
-  for (const path of created) await chmod(path, FOLDER_MODE)
+
+  // Under umask 0177 mkdir gives 0600, which the owner cannot enter. So folders are created one
+  // level at a time, and each gets its mode before the next is created inside it.
+  for (const path of missing) {
+    try {
+      await mkdir(path, { mode: FOLDER_MODE })
+    } catch (error) {
+      // Another writer created it in the meantime.
+      if (errorCode(error) === 'EEXIST') continue
+      throw error
+    }
+    await chmod(path, FOLDER_MODE)
+  }
 }
 
 /** Returns the permission bits as four octal digits, for messages. */
