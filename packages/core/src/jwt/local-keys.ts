@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { createSecretKey } from 'node:crypto'
+import { createPublicKey, createSecretKey } from 'node:crypto'
 import { ConfigurationError } from '../errors.js'
 import { Secret } from '../secrets/secret.js'
 import type { SecretInput } from '../secrets/secret.js'
@@ -122,10 +122,36 @@ export async function reloadPathKey(
 }
 
 /**
+ * Returns whether secret bytes are public key material: PEM text, a JWK or DER public key. Such a
+ * secret is public, so anyone could sign HS256 tokens with it (the classic RS256/HS256 confusion).
+ */
+function isPublicKeyMaterial(bytes: Buffer): boolean {
+  const text = bytes.toString('latin1')
+  if (text.includes('-----BEGIN ')) return true
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (typeof (parsed as { kty?: unknown } | null)?.kty === 'string') return true
+    } catch {
+      // Not JSON, so not a JWK.
+    }
+  }
+  for (const type of ['spki', 'pkcs1'] as const) {
+    try {
+      createPublicKey({ key: bytes, format: 'der', type })
+      return true
+    } catch {
+      // Not a DER public key of this type.
+    }
+  }
+  return false
+}
+
+/**
  * Prepares the HS256 secrets, in the order they are tried.
  *
  * @throws ConfigurationError `ERR_CONFIG_NO_VERIFICATION_KEY` without secrets, or
- *   `ERR_CONFIG_KEY_INVALID` for a secret shorter than 32 bytes.
+ *   `ERR_CONFIG_KEY_INVALID` for a secret shorter than 32 bytes or one that is public key material.
  */
 export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
   if (!Array.isArray(secrets)) throw new TypeError('hs256.secrets must be an array')
@@ -146,7 +172,14 @@ export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
         'HS256 secret must be at least 32 bytes',
       )
     }
-    const key = createSecretKey(secret.bytes())
+    const bytes = Buffer.from(secret.bytes())
+    if (isPublicKeyMaterial(bytes)) {
+      throw new ConfigurationError(
+        'ERR_CONFIG_KEY_INVALID',
+        'HS256 secret is a public key, JWK or certificate; give a random secret of at least 32 bytes',
+      )
+    }
+    const key = createSecretKey(bytes)
     const params: SignatureParams = {
       digest: 'sha256',
       key,

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { JwtVerificationError } from '../../src/errors.js'
+import { ConfigurationError, JwtVerificationError } from '../../src/errors.js'
 import { JwtVerifier } from '../../src/jwt/verifier.js'
 import type { JwtVerifierOptions } from '../../src/jwt/types.js'
 import { base64url, claims, clockAt, keyPair, signToken } from './fixtures.js'
@@ -74,6 +75,34 @@ describe('HS256 with the RSA public key as secret', () => {
       const keyed = signToken({ alg: 'HS256', kid: 'rsa' }, claims(), forged)
       expect(await codeOf(both.verify(keyed))).toBe('ERR_JWT_SIGNATURE_INVALID')
     }
+  })
+})
+
+describe('public key material as HS256 secret', () => {
+  const jwkText = JSON.stringify(rsa.publicKey.export({ format: 'jwk' }))
+  const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+  const keyTexts: [string, string | Uint8Array][] = [
+    ['SPKI PEM', rsa.spki],
+    ['indented PEM', `  ${rsa.spki}`],
+    ['PKCS#1 PEM', rsa.publicKey.export({ type: 'pkcs1', format: 'pem' })],
+    ['SPKI DER', rsa.publicKey.export({ type: 'spki', format: 'der' })],
+    ['PKCS#1 DER', rsa.publicKey.export({ type: 'pkcs1', format: 'der' })],
+    ['JWK text', jwkText],
+    ['certificate PEM', certificate],
+  ]
+
+  it('rejects it at construction', () => {
+    for (const [name, keyText] of keyTexts) {
+      const build = (): JwtVerifier =>
+        new JwtVerifier({ keys: [{ pem: rsa.spki }], hs256: { secrets: [secret, keyText] } })
+      expect(build, name).toThrow(ConfigurationError)
+      expect(build, name).toThrow(/public key/)
+    }
+  })
+
+  it('still accepts a random secret', () => {
+    const random = randomBytes(32)
+    expect(() => new JwtVerifier({ hs256: { secrets: [random] } })).not.toThrow()
   })
 })
 
