@@ -50,10 +50,16 @@ export function keyError(message: string, kid?: string): ConfigurationError {
 /** Returns the algorithms a key type fits, or throws for a key type the verifier does not use. */
 function algorithmsOf(key: KeyObject, kid: string | undefined): AsymmetricAlgorithm[] {
   const details = key.asymmetricKeyDetails ?? {}
+  const exponent = details.publicExponent ?? 0n
   switch (key.asymmetricKeyType) {
     case 'rsa':
       if ((details.modulusLength ?? 0) < MIN_RSA_BITS) {
         throw keyError('RSA key is shorter than 2048 bits; use a longer key', kid)
+      }
+      // With e = 1 the padded message is its own signature, so anyone could sign; an even e is
+      // not an RSA key at all.
+      if (exponent < 3n || exponent % 2n === 0n) {
+        throw keyError('RSA public exponent must be odd and at least 3; use e = 65537', kid)
       }
       return ['RS256', 'PS256']
     case 'ec':
@@ -70,7 +76,7 @@ function paramsFor(
   algorithm: AsymmetricAlgorithm,
   key: KeyObject,
 ): Omit<SignatureParams, 'verifiedKey'> {
-  const rsaBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8
+  const rsaBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)
   switch (algorithm) {
     case 'RS256':
       return { digest: 'sha256', key, signatureBytes: rsaBytes, hmac: false }

@@ -298,6 +298,27 @@ describe('JwtVerifier configuration', () => {
     expect(configCode({ keys: [{ jwk: encryption }] })).toBe('ERR_CONFIG_KEY_INVALID')
   })
 
+  it('rejects an RSA key with a weak exponent', () => {
+    const { n } = rsa.publicKey.export({ format: 'jwk' })
+    // e = 1 makes the padded message its own signature, so anyone could sign; e = 2 is not RSA.
+    for (const e of ['AQ', 'Ag', 'AQAA']) {
+      expect(configCode({ keys: [{ jwk: { kty: 'RSA', n: n!, e } }] }), e).toBe(
+        'ERR_CONFIG_KEY_INVALID',
+      )
+    }
+    expect(configCode({ keys: [{ jwk: { kty: 'RSA', n: n!, e: 'Aw' } }] })).toBeUndefined()
+  })
+
+  it('verifies with an RSA modulus of odd byte length', async () => {
+    // 2050 bits take 257 bytes, so the signature length must be rounded up.
+    const odd = generateKeyPairSync('rsa', { modulusLength: 2050 })
+    expect(odd.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2050)
+    const pem = odd.publicKey.export({ type: 'spki', format: 'pem' }) as string
+    const token = signToken({ alg: 'RS256' }, claims(), odd.privateKey)
+    const { key } = await verifier({ keys: [{ pem }] }).verify(token)
+    expect(key.algorithm).toBe('RS256')
+  })
+
   it('rejects a JWKS URL without https', () => {
     expect(configCode({ keys: [{ jwksUrl: 'http://idp.example/jwks' }] })).toBe(
       'ERR_CONFIG_INVALID',
