@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     instanceId: config.instanceId,
     homeDir: config.homeDir,
     tokenNames: config.tokenNames,
+    env: process.env,
     logger,
   })
   const rotator = new KeyRotator({ key: stores.key, targets: stores.targets, logger })
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   if (config.retirePrevious && !report.dryRun) {
     const retired = await rotator.retirePreviousKey()
     console.log(`retired previous key: ${retired.retiredRecipient ?? 'none'}`)
+    if (retired.manualStep !== undefined) console.log(`still to do: ${retired.manualStep}`)
   }
 }
 

@@ -8,6 +8,8 @@ export interface StoreSettings {
   homeDir: string
   /** Names of the encrypted entries to rotate, for example `auth.json`. */
   tokenNames: string[]
+  /** Environment that may give the key in `RUNBEAM_ENCRYPTION_KEY`, as it does for gateways. */
+  env: NodeJS.ProcessEnv
   logger: Logger
 }
 
@@ -51,15 +53,23 @@ export function openRotationStores(kind: string, settings: StoreSettings): Rotat
 }
 
 /**
- * Opens the embedded default, `<homeDir>/.runbeam/<instanceId>/`, where `encryption.key` is the key and
- * `auth.json` the machine token, as the gateway's `openTokenStore` keeps them.
+ * Opens the embedded default, `<homeDir>/.runbeam/<instanceId>/`, where `auth.json` is the
+ * machine token, as the gateway's `openTokenStore` keeps it. The key is `encryption.key` in the
+ * same folder, unless `RUNBEAM_ENCRYPTION_KEY` is set: then the operator has already put the new
+ * key there and the old one in `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`, and the rotation re-encrypts to
+ * it, with its journal in the folder.
  */
 function openFilesystemStores(settings: StoreSettings): RotationStores {
   const root = instanceFolder(settings.instanceId, settings.homeDir)
   const store = new FilesystemSecretStore({ root, logger: settings.logger })
+  const targets = [{ store, names: settings.tokenNames, label: settings.instanceId }]
+  if (settings.env.RUNBEAM_ENCRYPTION_KEY !== undefined) {
+    const key = { environment: settings.env, journalStore: store }
+    return { key, targets, description: 'RUNBEAM_ENCRYPTION_KEY' }
+  }
   return {
     key: { store, name: 'encryption.key' },
-    targets: [{ store, names: settings.tokenNames, label: settings.instanceId }],
+    targets,
     description: store.pathOf('encryption.key'),
   }
 }

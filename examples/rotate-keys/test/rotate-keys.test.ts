@@ -48,6 +48,50 @@ describe('rotate-keys script', () => {
     expect(result.output).not.toContain('mt_rotate_e2e_secret_value')
   })
 
+  it('rotates to a key given in the environment', async () => {
+    const oldKey = (await EncryptionKeyRing.generate()).currentIdentity().text()
+    const newKey = (await EncryptionKeyRing.generate()).currentIdentity().text()
+    const envHome = makeWorkDir('rotate-keys-env')
+    try {
+      const onOld = openTokenStore({
+        instanceId,
+        homeDir: envHome,
+        env: { RUNBEAM_ENCRYPTION_KEY: oldKey },
+      })
+      await onOld.save({
+        machineToken: 'mt_env_rotation_value',
+        expiresAt: new Date(Date.now() + 86_400_000),
+        gatewayId: 'gw-2',
+        gatewayCode: 'edge-2',
+      })
+      const result = await runScript({
+        entry,
+        env: {
+          INSTANCE_ID: instanceId,
+          HARMONY_HOME_DIR: envHome,
+          BACKUP: 'off',
+          RETIRE_PREVIOUS: 'true',
+          RUNBEAM_ENCRYPTION_KEY: newKey,
+          RUNBEAM_ENCRYPTION_KEY_PREVIOUS: oldKey,
+        },
+      })
+
+      expect(result.code).toBe(0)
+      expect(result.output).toContain('key: RUNBEAM_ENCRYPTION_KEY')
+      expect(result.output).toContain('still to do:')
+      const onNew = openTokenStore({
+        instanceId,
+        homeDir: envHome,
+        env: { RUNBEAM_ENCRYPTION_KEY: newKey },
+      })
+      expect((await onNew.load())?.machineToken.text()).toBe('mt_env_rotation_value')
+      expect(result.output).not.toContain(newKey)
+      expect(result.output).not.toContain(oldKey)
+    } finally {
+      rmSync(envHome, { recursive: true, force: true })
+    }
+  })
+
   it('writes nothing in a dry run', async () => {
     const keyBefore = readFileSync(keyFile())
     const result = await run({ BACKUP: 'off', DRY_RUN: 'true' })
