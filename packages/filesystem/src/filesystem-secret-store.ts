@@ -107,12 +107,17 @@ export class FilesystemSecretStore implements SecretStore {
   readonly #warned = new Set<string>()
 
   /**
-   * @throws TypeError when `root` is not a non-empty string or a lock option is not a number.
+   * @throws TypeError when `root` is not a non-empty string, a lock option is not a number or
+   * `logger` has no `warn` method.
    * @throws RangeError when `lockStaleMs` is below 2000 or `lockTimeoutMs` below 0.
    */
   constructor(options: FilesystemSecretStoreOptions) {
     if (typeof options?.root !== 'string' || options.root === '') {
       throw new TypeError('FilesystemSecretStore needs a root folder path')
+    }
+    const logger = options.logger as Partial<Logger> | undefined
+    if (logger !== undefined && typeof logger?.warn !== 'function') {
+      throw new TypeError('FilesystemSecretStore logger must have a warn method')
     }
     this.root = resolve(options.root)
     this.#logger = options.logger

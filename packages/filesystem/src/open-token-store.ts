@@ -76,7 +76,8 @@ export function createFilesystemKeyRingSource(
  * created until the first save.
  *
  * @throws HarmonyAuthError `ERR_SECRET_INVALID_NAME` when `instanceId` is invalid.
- * @throws TypeError when `instanceId` is missing.
+ * @throws TypeError when `instanceId` is missing, `homeDir` is empty or an option has the wrong
+ * type.
  * @example
  * ```ts
  * const store = openTokenStore({ instanceId: 'gw-1' })
@@ -88,8 +89,12 @@ export function openTokenStore(options: OpenTokenStoreOptions): TokenStore {
   if (typeof options !== 'object' || options === null || options.instanceId === undefined) {
     throw new TypeError('openTokenStore needs an instanceId')
   }
-  if (options.homeDir !== undefined && typeof options.homeDir !== 'string') {
-    throw new TypeError('openTokenStore homeDir must be a string')
+  // An empty homeDir would put the key file under the working folder.
+  if (
+    options.homeDir !== undefined &&
+    (typeof options.homeDir !== 'string' || options.homeDir === '')
+  ) {
+    throw new TypeError('openTokenStore homeDir must be a non-empty string')
   }
   const root = instanceFolder(options.instanceId, options.homeDir)
   const backend = new FilesystemSecretStore({ root, logger: options.logger })

@@ -284,6 +284,7 @@ describe('FilesystemSecretStore', () => {
   it('rejects invalid options at construction', () => {
     expect(() => new FilesystemSecretStore(undefined as never)).toThrow(TypeError)
     expect(() => new FilesystemSecretStore({ root: '' })).toThrow(TypeError)
+    expect(() => new FilesystemSecretStore({ root, logger: 'warn' as never })).toThrow(TypeError)
     expect(() => new FilesystemSecretStore({ root, lockStaleMs: 100 })).toThrow(RangeError)
     expect(() => new FilesystemSecretStore({ root, lockTimeoutMs: '5' as never })).toThrow(
       TypeError,

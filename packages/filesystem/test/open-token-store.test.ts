@@ -332,4 +332,17 @@ describe('openTokenStore', () => {
     expect(() => openTokenStore({} as never)).toThrow(TypeError)
     expect(instanceFolder('a.b_c-1', '/home/gw')).toBe('/home/gw/.runbeam/a.b_c-1')
   })
+
+  it('rejects options of the wrong type', () => {
+    const cases = {
+      'empty homeDir': { homeDir: '' },
+      'clock not a function': { homeDir: home, clock: 'now' },
+      'env not an object': { homeDir: home, env: 'RUNBEAM_ENCRYPTION_KEY=x' },
+      'logger without methods': { homeDir: home, logger: 'debug' },
+    }
+    for (const [label, change] of Object.entries(cases)) {
+      const options = { instanceId: 'gw-1', ...change } as never
+      expect(() => openTokenStore(options), label).toThrow(TypeError)
+    }
+  })
 })

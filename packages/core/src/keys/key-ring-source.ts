@@ -74,6 +74,32 @@ export function createKeyRingSource(options: KeyRingSourceOptions = {}): KeyRing
   return new StandardKeyRingSource(options)
 }
 
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const
+
+/** Throws TypeError for an option of the wrong type, so misuse fails before the first load. */
+function checkOptionTypes(options: KeyRingSourceOptions): void {
+  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
+    throw new TypeError('createKeyRingSource env must be an object of environment variables')
+  }
+  if (options.store !== undefined && typeof options.store?.get !== 'function') {
+    throw new TypeError('createKeyRingSource store must be a SecretStore')
+  }
+  for (const callback of ['createIfAbsent', 'onKeyCreated'] as const) {
+    if (options[callback] !== undefined && typeof options[callback] !== 'function') {
+      throw new TypeError(`createKeyRingSource ${callback} must be a function`)
+    }
+  }
+  const logger = options.logger as Partial<Logger> | undefined
+  if (
+    logger !== undefined &&
+    !LOGGER_METHODS.every((method) => typeof logger?.[method] === 'function')
+  ) {
+    throw new TypeError(
+      'createKeyRingSource logger must have the methods debug, info, warn and error',
+    )
+  }
+}
+
 /** Key text with the variable or file it came from, for errors. */
 interface KeyText {
   text: string
@@ -94,6 +120,7 @@ class StandardKeyRingSource implements KeyRingSource {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('createKeyRingSource options must be an object')
     }
+    checkOptionTypes(options)
     this.#env = options.env ?? process.env
     this.#store = options.store
     this.#keyName = assertValidName(options.keyName ?? DEFAULT_KEY_NAME, 'keyName')

@@ -58,6 +58,25 @@ function isKeyRing(value: unknown): value is EncryptionKeyRing {
   return typeof candidate?.encrypt === 'function' && typeof candidate.decrypt === 'function'
 }
 
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const
+
+/** Throws TypeError for a clock, logger or fallbacks option of the wrong type. */
+function checkOptionTypes(options: TokenStoreOptions): void {
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw new TypeError('TokenStore clock must be a function that returns a Date')
+  }
+  const logger = options.logger as Partial<Logger> | undefined
+  if (
+    logger !== undefined &&
+    !LOGGER_METHODS.every((method) => typeof logger?.[method] === 'function')
+  ) {
+    throw new TypeError('TokenStore logger must have the methods debug, info, warn and error')
+  }
+  if (options.fallbacks !== undefined && !Array.isArray(options.fallbacks)) {
+    throw new TypeError('TokenStore fallbacks must be an array')
+  }
+}
+
 function fixedSource(ring: EncryptionKeyRing): KeyRingSource {
   return { load: () => Promise.resolve(ring), loadOrCreate: () => Promise.resolve(ring) }
 }
@@ -92,7 +111,7 @@ export class TokenStore {
   readonly #logger: Logger
 
   /**
-   * @throws TypeError when `backend` or `keyRing` is missing or of the wrong type.
+   * @throws TypeError when `backend` or `keyRing` is missing, or an option has the wrong type.
    * @throws HarmonyAuthError `ERR_SECRET_INVALID_NAME` when a name is outside
    * `[A-Za-z0-9._-]{1,128}` or is `.` or `..`.
    */
@@ -111,6 +130,7 @@ export class TokenStore {
     if (options.label !== undefined && typeof options.label !== 'string') {
       throw new TypeError('TokenStore label must be a string')
     }
+    checkOptionTypes(options)
     this.#main = { backend, name, label: options.label ?? name }
     this.#fallbacks = (options.fallbacks ?? []).map(toLocation)
     this.#keys = isKeyRingSource(keyRing) ? keyRing : fixedSource(keyRing)

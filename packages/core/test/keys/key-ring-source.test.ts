@@ -209,5 +209,15 @@ describe('createKeyRingSource', () => {
   it('rejects options of the wrong type', () => {
     expect(() => createKeyRingSource(null as never)).toThrow(TypeError)
     expect(() => createKeyRingSource({ keyName: '../key' })).toThrow(/Invalid keyName/)
+    const wrongTypes = {
+      env: 'RUNBEAM_ENCRYPTION_KEY=x',
+      store: 'filesystem',
+      createIfAbsent: true,
+      onKeyCreated: 'warn',
+      logger: { info: 'x' },
+    }
+    for (const [option, value] of Object.entries(wrongTypes)) {
+      expect(() => createKeyRingSource({ [option]: value }), option).toThrow(TypeError)
+    }
   })
 })

@@ -299,6 +299,11 @@ describe('TokenStore', () => {
     expect(() => new TokenStore(undefined as never)).toThrow(TypeError)
     expect(() => new TokenStore({ backend: {} as never, keyRing: ring })).toThrow(TypeError)
     expect(() => new TokenStore({ backend, keyRing: 'key' as never })).toThrow(TypeError)
+    const wrongTypes = { clock: 'now', logger: { debug: 'x' }, fallbacks: 'runbeam/auth.json' }
+    for (const [option, value] of Object.entries(wrongTypes)) {
+      const options = { backend, keyRing: ring, [option]: value } as never
+      expect(() => new TokenStore(options), option).toThrow(TypeError)
+    }
     for (const name of ['', '.', '..', 'a/b', 'x'.repeat(129)]) {
       expect(() => new TokenStore({ backend, keyRing: ring, name }), name).toThrow(
         expect.objectContaining({ code: 'ERR_SECRET_INVALID_NAME' }),
