@@ -43,11 +43,27 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     await program.parseAsync([...argv])
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage
+      if (error.exitCode === 0) return EXIT_CODES.ok
+      if (program.opts<{ json?: boolean }>().json === true) printUsageError(io, error)
+      return EXIT_CODES.usage
     }
     throw error
   }
   return exitCode
+}
+
+/**
+ * Prints commander's usage error as the `--json` error object, so a script parsing stdout gets
+ * one object on every failure. Commander has already written the message to stderr.
+ */
+function printUsageError(io: CliIo, error: CommanderError): void {
+  const failure = {
+    ok: false,
+    command: '',
+    error: { code: 'ERR_CLI_USAGE', message: error.message.replace(/^error: /, '') },
+    exitCode: EXIT_CODES.usage,
+  }
+  io.stdout.write(`${JSON.stringify(failure)}\n`)
 }
 
 function exitOverrideAll(command: ReturnType<typeof createProgram>): void {

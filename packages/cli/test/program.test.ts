@@ -82,4 +82,22 @@ describe('harmony-auth program', () => {
     expect(run.code).toBe(6)
     expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND' } })
   })
+
+  it.each([
+    [['key', 'status', '--no-such-flag']],
+    [['backup', 'create']],
+    [['jwks', 'generate', '--alg', 'HS1', '--private-key-out', 'key.pem']],
+    [['no-such-command']],
+  ])('prints JSON for usage error %j', async (args) => {
+    const run = await sandbox.run(['--json', ...args])
+    expect(run.code).toBe(2)
+    expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' }, exitCode: 2 })
+  })
+
+  it('exits 2 for a concurrency that is not a number', async () => {
+    const run = await sandbox.run(['--json', 'key', 'rotate', '--concurrency', 'many'])
+    expect(run.code).toBe(2)
+    expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' }, exitCode: 2 })
+    expect(run.stderr).toContain('positive integer')
+  })
 })

@@ -1,8 +1,7 @@
 import { KeyRotator, type KeyLocation } from '@harmony-auth/core'
 import type { Command } from 'commander'
-import { Option } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import type { CommandContext } from '../context.js'
-import { usageError } from '../context.js'
 
 /** Options that pick the key and the tokens a command works on. */
 export interface TargetOptions {
@@ -38,7 +37,8 @@ export function addConcurrencyOption(command: Command): Command {
 export function parseCount(value: string): number {
   const count = Number(value)
   if (!Number.isInteger(count) || count < 1) {
-    throw usageError(`Expected a positive integer, got "${value}"`)
+    // Commander reports this error with the flag name and exits through the usage path.
+    throw new InvalidArgumentError(`Expected a positive integer, got "${value}".`)
   }
   return count
 }
