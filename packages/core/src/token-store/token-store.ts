@@ -159,7 +159,7 @@ export class TokenStore {
     try {
       await this.#main.backend.put(this.#main.name, ciphertext)
     } catch (error) {
-      throw this.#writeFailed('save', error)
+      throw writeFailed('save', this.#main, error)
     }
     this.#logger.debug(
       { secretName: this.#main.name, gatewayId: token.gatewayId },
@@ -205,7 +205,7 @@ export class TokenStore {
       try {
         await location.backend.delete(location.name)
       } catch (error) {
-        throw this.#writeFailed('clear', error)
+        throw writeFailed('clear', location, error)
       }
     }
     this.#logger.debug({ secretName: this.#main.name }, 'Cleared the machine token')
@@ -258,16 +258,17 @@ export class TokenStore {
       { secretName: location.name },
     )
   }
+}
 
-  #writeFailed(verb: 'save' | 'clear', cause: unknown): TokenStoreError {
-    const outcome = verb === 'save' ? '. The stored token is unchanged' : ''
-    const message = `Failed to ${verb} the token ${this.#main.label}${outcome}`
-    return new TokenStoreError('ERR_TOKEN_STORE_WRITE_FAILED', message, {
-      secretName: this.#main.name,
-      provider: this.#main.backend.provider,
-      cause,
-    })
-  }
+/** Creates the error of a failed save or clear, naming the location that failed. */
+function writeFailed(verb: 'save' | 'clear', location: Location, cause: unknown): TokenStoreError {
+  const outcome = verb === 'save' ? '. The stored token is unchanged' : ''
+  const message = `Failed to ${verb} the token ${location.label}${outcome}`
+  return new TokenStoreError('ERR_TOKEN_STORE_WRITE_FAILED', message, {
+    secretName: location.name,
+    provider: location.backend.provider,
+    cause,
+  })
 }
 
 function decryptError(location: Location, error: unknown): TokenStoreError {

@@ -268,6 +268,16 @@ describe('TokenStore', () => {
     expect(await legacy.list()).toEqual([])
   })
 
+  it('names the fallback that failed to clear', async () => {
+    const legacy = memoryStore()
+    const fallbacks = [{ backend: legacy, name: 'auth.json', label: 'runbeam/auth.json' }]
+    const withFallback = new TokenStore({ backend, keyRing: ring, fallbacks })
+    legacy.failNext('delete')
+    const error = await errorOf(withFallback.clear())
+    expect(error.code).toBe('ERR_TOKEN_STORE_WRITE_FAILED')
+    expect(error.message).toContain('runbeam/auth.json')
+  })
+
   it('clears the token and tolerates a missing one', async () => {
     await store.save(input)
     await store.clear()
