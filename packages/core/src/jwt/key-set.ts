@@ -1,5 +1,6 @@
 import { isHarmonyAuthError } from '../errors.js'
 import type { JwtAlgorithm, KeySource, PathKeySource } from './types.js'
+import { keyError } from './keys.js'
 import type { PreparedKey } from './keys.js'
 import { prepareLocalSource, reloadPathKey } from './local-keys.js'
 import { fail } from './parse.js'
@@ -44,6 +45,7 @@ export class KeySet {
       if (source.path !== undefined) this.#paths.push({ source, index: this.#local.length })
       this.#local.push(...prepareLocalSource(source, accepted))
     }
+    assertDistinguishable(this.#local)
     this.#secrets = secrets
     this.#dynamic = dynamic
     this.rebuild()
@@ -156,6 +158,26 @@ export class KeySet {
       (key) => key.params.has(alg) && (kid === undefined || key.kid === undefined),
     )
     return single(fitting, kid)
+  }
+}
+
+/**
+ * Rejects two local keys with the same `kid` (or both without one) and a shared algorithm. Every
+ * token that reaches such a pair matches both, so it would always fail as ambiguous.
+ *
+ * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID`.
+ */
+function assertDistinguishable(keys: readonly PreparedKey[]): void {
+  const seen = new Set<string>()
+  for (const key of keys) {
+    for (const algorithm of key.params.keys()) {
+      const slot = JSON.stringify([key.kid ?? null, algorithm])
+      if (seen.has(slot)) {
+        const which = key.kid === undefined ? 'have no kid' : 'have the same kid'
+        throw keyError(`Two keys for ${algorithm} ${which}; give each key its own kid`, key.kid)
+      }
+      seen.add(slot)
+    }
   }
 }
 

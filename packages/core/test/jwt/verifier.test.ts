@@ -148,6 +148,19 @@ describe('JwtVerifier key choice', () => {
     expect(await codeOf(two.verify(rs256()))).toBe('ERR_JWT_KEY_AMBIGUOUS')
   })
 
+  it('rejects keys that no token could tell apart', () => {
+    // Both keys would match every token that reaches them, so each such token fails as ambiguous.
+    const bare = [{ pem: rsa.spki }, { pem: other.spki }]
+    expect(configCode({ keys: bare })).toBe('ERR_CONFIG_KEY_INVALID')
+    const sameKid = [{ jwk: jwkOf('a') }, { jwk: jwkOf('a', other) }]
+    expect(configCode({ keys: sameKid })).toBe('ERR_CONFIG_KEY_INVALID')
+    const pinnedApart = [
+      { pem: rsa.spki, algorithm: 'RS256' as const },
+      { pem: other.spki, algorithm: 'PS256' as const },
+    ]
+    expect(configCode({ keys: pinnedApart, algorithms: ['RS256', 'PS256'] })).toBeUndefined()
+  })
+
   it('rejects an alg that does not fit the matched key', async () => {
     const mixed = verifier({
       algorithms: ['RS256', 'ES256'],
