@@ -54,11 +54,18 @@ export function jwksCommand(io: CliIo, setExitCode: (code: number) => void): Com
 
 async function readJwks(path: string | undefined): Promise<PublicJsonWebKeySet | undefined> {
   if (path === undefined) return undefined
-  let parsed: unknown
+  let text: string
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'))
+    text = await readFile(path, 'utf8')
   } catch (error) {
     throw usageError(`Failed to read the JWKS ${path}: ${(error as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // The parser's message quotes the start of the file, which may be a key given by mistake.
+    throw usageError(`The file ${path} is not valid JSON: give the published JWKS file`)
   }
   if (
     typeof parsed !== 'object' ||

@@ -86,4 +86,23 @@ describe('harmony-auth jwks', () => {
     ])
     expect(run.code).toBe(2)
   })
+
+  it('keeps a non-JSON file out of the error', async () => {
+    // A secret passed as --jwks by mistake must not reach the output.
+    const secretFile = join(sandbox.home, 'secret.txt')
+    const secret = 'x9sEcReT'
+    await writeFile(secretFile, secret, { mode: 0o600 })
+    sandbox.secrets.add(secret)
+    const run = await sandbox.run([
+      '--json',
+      'jwks',
+      'generate',
+      '--jwks',
+      secretFile,
+      '--private-key-out',
+      join(sandbox.home, 'key.pem'),
+    ])
+    expect(run.code).toBe(2)
+    expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' } })
+  })
 })
