@@ -20,7 +20,8 @@ export async function confirm(io: CliIo, yes: boolean, question: string): Promis
   }
   const prompt = createInterface({ input: io.stdin, output: io.stderr })
   try {
-    const answer = await prompt.question(`${question} Type "yes" to continue: `)
+    // Ctrl-C or the end of input closes the prompt and rejects the question: not confirmed.
+    const answer = await prompt.question(`${question} Type "yes" to continue: `).catch(() => '')
     if (answer.trim().toLowerCase() === 'yes') return
   } finally {
     prompt.close()

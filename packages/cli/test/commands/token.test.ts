@@ -70,4 +70,12 @@ describe('harmony-auth token', () => {
     expect(accepted.code).toBe(0)
     expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(false)
   })
+
+  it.runIf(hasScript)('stops on Ctrl-C at the prompt', async () => {
+    await sandbox.saveToken('machine-token-ctrl-c')
+    const interrupted = await sandbox.runOnTerminal(['token', 'clear'], '\u0003')
+    expect(interrupted.code).toBe(3)
+    expect(interrupted.stdout).toContain('Not confirmed')
+    expect(existsSync(join(sandbox.root, 'auth.json'))).toBe(true)
+  })
 })
