@@ -173,8 +173,8 @@ function assertDistinguishable(keys: readonly PreparedKey[]): void {
     for (const algorithm of key.params.keys()) {
       const slot = JSON.stringify([key.kid ?? null, algorithm])
       if (seen.has(slot)) {
-        const which = key.kid === undefined ? 'have no kid' : 'have the same kid'
-        throw keyError(`Two keys for ${algorithm} ${which}; give each key its own kid`, key.kid)
+        const reason = key.kid === undefined ? 'have no kid' : 'have the same kid'
+        throw keyError(`Two keys for ${algorithm} ${reason}; give each key its own kid`, key.kid)
       }
       seen.add(slot)
     }

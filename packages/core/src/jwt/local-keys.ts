@@ -123,7 +123,7 @@ export async function reloadPathKey(
 
 /**
  * Returns whether secret bytes are public key material: PEM text, a JWK or DER public key. Such a
- * secret is public, so anyone could sign HS256 tokens with it (the classic RS256/HS256 confusion).
+ * secret is public, so anyone holding the public key could sign HS256 tokens (algorithm confusion).
  */
 function isPublicKeyMaterial(bytes: Buffer): boolean {
   const text = bytes.toString('latin1')
