@@ -1,4 +1,5 @@
 import { RotationError, isHarmonyAuthError } from '../errors.js'
+import { isValidName } from '../secrets/names.js'
 import type { SecretStore } from '../secrets/secret-store.js'
 
 /** Value of the `format` member of a rotation journal. */
@@ -87,11 +88,23 @@ function parseJournal(text: string): RotationJournal | undefined {
       (value.phase === 're-encrypting' || value.phase === 'promoting') &&
       typeof value.newRecipient === 'string' &&
       typeof value.oldRecipient === 'string' &&
-      Array.isArray(value.targets)
+      typeof value.id === 'string' &&
+      Array.isArray(value.targets) &&
+      value.targets.every(isJournalTarget)
     return valid ? (value as RotationJournal) : undefined
   } catch {
     return undefined
   }
+}
+
+function isJournalTarget(value: unknown): value is JournalTarget {
+  if (typeof value !== 'object' || value === null) return false
+  const target = value as Partial<JournalTarget>
+  return (
+    Number.isInteger(target.store) &&
+    isValidName(target.name) &&
+    (target.source === undefined || typeof target.source === 'string')
+  )
 }
 
 /**
