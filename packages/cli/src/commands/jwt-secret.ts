@@ -1,7 +1,7 @@
 import { promoteJwtSecret, rotateJwtSecret } from '@harmony-auth/core'
 import { Command, Option } from 'commander'
 import { confirm } from '../confirm.js'
-import { defineAction } from '../context.js'
+import { defineAction, usageError } from '../context.js'
 import type { CliIo } from '../io.js'
 import { parseCount } from './shared.js'
 
@@ -32,6 +32,7 @@ export function jwtSecretCommand(io: CliIo, setExitCode: (code: number) => void)
     .option('--dry-run', 'check the store, write nothing')
     .action(
       defineAction<JwtSecretOptions>(io, setExitCode, async (context, options) => {
+        assertNotKeyOrToken(options.name)
         const opened = await context.openStore()
         const store = opened.store
         if (!options.dryRun) {
@@ -61,4 +62,16 @@ export function jwtSecretCommand(io: CliIo, setExitCode: (code: number) => void)
       }),
     )
   return command
+}
+
+// Names the gateways and `key rotate` use by default in the same store. Writing a secret there
+// would replace the encryption key or the token with random text.
+const RESERVED_NAMES = ['encryption.key', 'auth.json']
+
+function assertNotKeyOrToken(name: string): void {
+  if (RESERVED_NAMES.includes(name) || name.endsWith('.rotation')) {
+    throw usageError(
+      `The name ${name} is an encryption key, token or rotation journal: give the name of the JWT secret`,
+    )
+  }
 }

@@ -53,4 +53,19 @@ describe('harmony-auth jwt-secret', () => {
     const run = await sandbox.run(['--json', '--yes', 'jwt-secret', 'rotate', '--bytes', '16'])
     expect(run.code).toBe(2)
   })
+
+  it.each(['encryption.key', 'auth.json', 'encryption.key.rotation'])(
+    'exits 2 for the name %s',
+    async (name) => {
+      await sandbox.saveToken('machine-token-kept')
+      const key = await readFile(join(sandbox.root, 'encryption.key'))
+      const token = await readFile(join(sandbox.root, 'auth.json'))
+
+      const run = await sandbox.run(['--json', '--yes', 'jwt-secret', 'rotate', '--name', name])
+      expect(run.code).toBe(2)
+      expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' } })
+      expect(await readFile(join(sandbox.root, 'encryption.key'))).toEqual(key)
+      expect(await readFile(join(sandbox.root, 'auth.json'))).toEqual(token)
+    },
+  )
 })
