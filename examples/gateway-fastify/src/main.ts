@@ -7,7 +7,7 @@ import {
   type VerifyResult,
 } from '@harmony-auth/core'
 import { openTokenStore } from '@harmony-auth/filesystem'
-import Fastify from 'fastify'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { pino } from 'pino'
 import { readConfig } from './config.js'
 
@@ -22,7 +22,15 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' })
 
 /** The traffic app: every route runs behind the bearer JWT hook and echoes the subject. */
 function createTrafficApp(verifier: JwtVerifier) {
-  const app = Fastify({ loggerInstance: logger, return503OnClosing: true })
+  const app = Fastify({
+    loggerInstance: logger,
+    return503OnClosing: true,
+    disableRequestLogging: true,
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply)
+    done()
+  })
   app.decorateRequest('auth', undefined)
   app.addHook('onRequest', createFastifyJwtAuth(verifier, { logger }))
   app.all('/*', (request, reply) =>
@@ -41,7 +49,11 @@ function createTrafficApp(verifier: JwtVerifier) {
  * body itself.
  */
 function createManagementApp(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const app = Fastify({ loggerInstance: logger })
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply)
+    done()
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
   app.all('/*', (request, reply) => {
@@ -49,6 +61,22 @@ function createManagementApp(handler: (req: IncomingMessage, res: ServerResponse
     handler(request.raw, reply.raw)
   })
   return app
+}
+
+/**
+ * Logs one line per request in place of Fastify's request logs, which include the query string:
+ * only the path is logged, because a query string may carry credentials.
+ */
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  logger.info(
+    {
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    },
+    'request completed',
+  )
 }
 
 async function main(): Promise<void> {

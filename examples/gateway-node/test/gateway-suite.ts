@@ -248,6 +248,15 @@ export function describeGatewayBehaviour(name: string, entry: string): void {
       expect(fixture.cloud.requests.length).toBe(before)
     })
 
+    it('keeps query strings out of the logs', async () => {
+      const response = await get(`${gateway.trafficUrl}/orders?access_token=canary-query-value`)
+      expect(response.status).toBe(401)
+      // Request lines are written after the response, so give the child a moment to log.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const logText = gateway.logs.map((record) => JSON.stringify(record)).join('\n')
+      expect(logText).not.toContain('canary-query-value')
+    })
+
     it('never logs a token or secret', () => {
       const logText = gateway.logs.map((record) => JSON.stringify(record)).join('\n')
       expect(logText).not.toContain(fixture.jwtSecret)
