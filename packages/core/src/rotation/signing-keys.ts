@@ -125,7 +125,9 @@ async function generatePair(
  * is missing.
  */
 export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string {
-  const members = THUMBPRINT_MEMBERS[String(jwk.kty)]
+  const kty = String(jwk.kty)
+  // An own-property check, so that a key type such as `constructor` is not looked up on Object.
+  const members = Object.hasOwn(THUMBPRINT_MEMBERS, kty) ? THUMBPRINT_MEMBERS[kty] : undefined
   if (!members) throw new KeyError('ERR_KEY_INVALID', 'JWK key type must be RSA, EC or OKP')
   const canonical: Record<string, string> = {}
   for (const member of members) {
@@ -194,7 +196,7 @@ function toPublicJwk(input: Readonly<Record<string, unknown>>): PublicJsonWebKey
   const copy: Record<string, unknown> = { ...input }
   for (const member of PRIVATE_MEMBERS) delete copy[member]
   const { kty, kid, alg } = copy
-  if (typeof kty !== 'string' || !(kty in THUMBPRINT_MEMBERS)) {
+  if (typeof kty !== 'string' || !Object.hasOwn(THUMBPRINT_MEMBERS, kty)) {
     throw new KeyError('ERR_KEY_INVALID', 'JWK key type must be RSA, EC or OKP')
   }
   if (typeof kid !== 'string' || kid === '') {

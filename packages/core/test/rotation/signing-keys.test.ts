@@ -2,7 +2,7 @@ import { createPublicKey, createSign } from 'node:crypto'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { calculateJwkThumbprint, SignJWT, importPKCS8 } from 'jose'
-import { generateSigningKey, JwtVerifier, publishJwks } from '@harmony-auth/core'
+import { generateSigningKey, jwkThumbprint, JwtVerifier, publishJwks } from '@harmony-auth/core'
 
 async function signToken(key: Awaited<ReturnType<typeof generateSigningKey>>): Promise<string> {
   const privateKey = await importPKCS8(key.privateKeyPem.text(), key.algorithm)
@@ -86,6 +86,16 @@ describe('publishJwks', () => {
       expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
     )
     expect(() => publishJwks({ keys: [noAlg] })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
+    )
+  })
+
+  it.each(['constructor', 'toString', '__proto__'])('rejects the key type %s', (kty) => {
+    const key = { kty, kid: 'k-1', alg: 'RS256', n: 'AQAB', e: 'AQAB' }
+    expect(() => publishJwks({ keys: [key] })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
+    )
+    expect(() => jwkThumbprint(key)).toThrow(
       expect.objectContaining({ code: 'ERR_KEY_INVALID' }) as Error,
     )
   })
