@@ -75,6 +75,8 @@ export function createKeyRingSource(options: KeyRingSourceOptions = {}): KeyRing
 }
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const
+/** How often `load` reads the stored stages while a writer keeps changing them. */
+const MAX_STAGE_READS = 3
 
 /** Throws TypeError for an option of the wrong type, so misuse fails before the first load. */
 function checkOptionTypes(options: KeyRingSourceOptions): void {
@@ -139,18 +141,29 @@ class StandardKeyRingSource implements KeyRingSource {
     }
     if (!this.#store) return undefined
 
-    const current = await this.#readStage('current')
-    if (current === undefined) return undefined
+    // A rotation can move current to previous between these reads, and the ring would then miss
+    // the new key. So the stages are read again until current is the same before and after.
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.#readStage('current')
+      if (current === undefined) return undefined
+      const staged = await this.#readOtherStages()
+      const settled = await this.#readStage('current')
+      if (attempt < MAX_STAGE_READS && !(settled && current.equals(settled))) continue
+      return this.#build({ text: current.text(), source: this.#keyLocation }, [
+        ...staged,
+        ...previous,
+      ])
+    }
+  }
+
+  async #readOtherStages(): Promise<KeyText[]> {
     const staged: KeyText[] = []
     for (const stage of ['previous', 'pending'] as const) {
       const value = await this.#readStage(stage)
       if (value)
         staged.push({ text: value.text(), source: `${this.#keyLocation} (${stage} stage)` })
     }
-    return this.#build({ text: current.text(), source: this.#keyLocation }, [
-      ...staged,
-      ...previous,
-    ])
+    return staged
   }
 
   async loadOrCreate(): Promise<EncryptionKeyRing> {

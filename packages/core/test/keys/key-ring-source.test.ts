@@ -134,6 +134,28 @@ describe('createKeyRingSource', () => {
     expect(ring.previousRecipients).toHaveLength(2)
   })
 
+  it('reads stages again when a rotation promotes', async () => {
+    const store = memoryStore()
+    await store.put('encryption.key', Secret.from(base64(older)))
+    await store.put('encryption.key', Secret.from(base64(current)), { stage: 'pending' })
+    const get = store.get.bind(store)
+    let promoted = false
+    store.get = async (name, options) => {
+      // Promote right after the first read of current, before previous and pending are read.
+      const result = await get(name, options)
+      if (!promoted && (options?.stage ?? 'current') === 'current') {
+        promoted = true
+        await store.promote(name)
+      }
+      return result
+    }
+    const ring = (await createKeyRingSource({ store }).load())!
+    const recipientOf = async (key: string): Promise<string> =>
+      (await EncryptionKeyRing.from({ current: key })).recipient
+    expect(ring.recipient).toBe(await recipientOf(current))
+    expect(ring.previousRecipients).toEqual([await recipientOf(older)])
+  })
+
   it('names the stored key location in errors', async () => {
     const store = memoryStore()
     await store.put('encryption.key', Secret.from('not a key'))
