@@ -96,6 +96,17 @@ function readInteger(name: string, text: string | undefined, fallback: number, m
   return value
 }
 
+/** Logs one line per finished request, with the path only: a query string may carry credentials. */
+function logRequests(request: Request, response: Response, next: () => void): void {
+  const startedAt = performance.now()
+  response.on('finish', () => {
+    const durationMs = Math.round((performance.now() - startedAt) * 10) / 10
+    const fields = { method: request.method, path: request.path, status: response.statusCode }
+    logger.info({ ...fields, durationMs }, 'request completed')
+  })
+  next()
+}
+
 /** Answers a verified request with its subject, method and path. */
 function echo(request: Request, response: Response): void {
   const subject = request.auth?.payload.sub ?? ''
@@ -124,6 +135,7 @@ async function main(): Promise<void> {
 
   const traffic = express()
   traffic.disable('x-powered-by')
+  traffic.use(logRequests)
   traffic.use(core.createExpressJwtAuth(verifier, { logger }))
   traffic.use(echo)
 
@@ -137,6 +149,7 @@ async function main(): Promise<void> {
   })
   const management = express()
   management.disable('x-powered-by')
+  management.use(logRequests)
   management.use((request: Request, response: Response) => managementHandler(request, response))
 
   const trafficServer = http.createServer(traffic)
