@@ -22,6 +22,8 @@ import {
 import type { PreparedKey, SignatureParams } from './keys.js'
 
 const MIN_SECRET_BYTES = 32
+// Space, tab, line feed and carriage return, the whitespace JSON allows (RFC 8259 section 2).
+const JSON_WHITESPACE = [0x20, 0x09, 0x0a, 0x0d]
 const PATH_LABELS = [...PUBLIC_KEY_LABELS, ...CERTIFICATE_LABELS]
 
 function optionalString(value: unknown, name: string): string | undefined {
@@ -126,11 +128,12 @@ export async function reloadPathKey(
  * secret is public, so anyone holding the public key could sign HS256 tokens (algorithm confusion).
  */
 function isPublicKeyMaterial(bytes: Buffer): boolean {
-  const text = bytes.toString('latin1')
-  if (text.includes('-----BEGIN ')) return true
-  if (text.trimStart().startsWith('{')) {
+  if (bytes.includes('-----BEGIN ')) return true
+  // Only bytes that start like a JSON object become a string, because a string cannot be wiped.
+  const first = bytes.find((byte) => !JSON_WHITESPACE.includes(byte))
+  if (first === 0x7b) {
     try {
-      const parsed: unknown = JSON.parse(text)
+      const parsed: unknown = JSON.parse(bytes.toString('utf8'))
       if (typeof (parsed as { kty?: unknown } | null)?.kty === 'string') return true
     } catch {
       // Not JSON, so not a JWK.
@@ -172,7 +175,8 @@ export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
         'HS256 secret must be at least 32 bytes',
       )
     }
-    const bytes = Buffer.from(secret.bytes())
+    const copy = secret.bytes()
+    const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)
     if (isPublicKeyMaterial(bytes)) {
       throw new ConfigurationError(
         'ERR_CONFIG_KEY_INVALID',
@@ -180,6 +184,7 @@ export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
       )
     }
     const key = createSecretKey(bytes)
+    bytes.fill(0)
     const params: SignatureParams = {
       digest: 'sha256',
       key,
