@@ -81,9 +81,7 @@ export function keyCommand(io: CliIo, setExitCode: (code: number) => void): Comm
   )
 
   addTargetOptions(
-    key
-      .command('rollback')
-      .description('undo an interrupted rotation whose new key is not current yet'),
+    key.command('rollback').description('undo an interrupted rotation that is still re-encrypting'),
   ).action(
     action(async (context, options: TargetOptions) => {
       const { rotator, location } = await openRotator(context, options)

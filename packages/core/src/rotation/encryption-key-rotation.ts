@@ -188,9 +188,10 @@ export async function completeRotation(
     journal.phase = 'promoting'
   })
   await writer.flush()
+  const newRing = await EncryptionKeyRing.from({ current: ring.currentIdentity() })
+  await promoteEntriesOnOlderKeys(context, writer, ring, newRing, run)
   await promoteKey(context, ring.recipient)
 
-  const newRing = await EncryptionKeyRing.from({ current: ring.currentIdentity() })
   const failed: string[] = []
   let done = 0
   const total = context.targets.length
@@ -212,6 +213,36 @@ export async function completeRotation(
     { rotationId: writer.journal.id, recipient: ring.recipient },
     'Encryption key rotation completed',
   )
+}
+
+/**
+ * Promotes first the entries that neither the current key nor the new key decrypts, such as a
+ * token a gateway saved with the previous key. Promoting the key drops the previous key, so
+ * those entries must be on the new key (the pending key until then) before it.
+ */
+async function promoteEntriesOnOlderKeys(
+  context: RotationContext,
+  writer: JournalWriter,
+  ring: EncryptionKeyRing,
+  newRing: EncryptionKeyRing,
+  run: RunOptions,
+): Promise<void> {
+  const stages = await readKeyStages(context)
+  const current = await EncryptionKeyRing.from({ current: stages.current })
+  if (current.recipient === ring.recipient) return
+  const readable = newRing.withPrevious(current)
+  const failed: string[] = []
+  await forEachLimit(context.targets, concurrencyOf(run), run.signal, async (target) => {
+    const stored = await readStage(target.secretStore, target.name)
+    if (!stored || (await opensWith(readable, stored.bytes()))) return
+    if (!(await promoteEntry(writer, ring, newRing, target))) failed.push(target.entry)
+  })
+  if (failed.length > 0) {
+    throw undecryptable(
+      failed.sort(),
+      'They changed during the rotation: restore them from the backup or delete them, then run resume()',
+    )
+  }
 }
 
 async function promoteKey(context: RotationContext, newRecipient: string): Promise<void> {

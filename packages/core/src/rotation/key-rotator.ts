@@ -89,11 +89,11 @@ export class KeyRotator {
   }
 
   /**
-   * Undoes an interrupted rotation whose new key is not current yet: removes the pending
-   * versions, the pending key and the journal. The current versions were never changed.
+   * Undoes an interrupted rotation that is still re-encrypting: removes the pending versions,
+   * the pending key and the journal. The current versions were never changed.
    *
    * @throws RotationError `ERR_ROTATION_NOT_IN_PROGRESS` when there is nothing to undo, and
-   * `ERR_ROTATION_IN_PROGRESS` when the new key is already current, so only `resume()` is left.
+   * `ERR_ROTATION_IN_PROGRESS` once the promoting phase started, so only `resume()` is left.
    */
   rollback(): Promise<void> {
     return rollbackRotation(this.#context)

@@ -78,7 +78,7 @@ export async function resumeRotation(
       const ring = next.withPrevious(keys.all)
       await reencryptEntries(context, writer, next, await staleEntries(context, writer, ring), run)
     } else if (!next) {
-      throw cannotComplete(journal, keys)
+      throw cannotComplete(context, journal)
     }
     await completeRotation(context, writer, next.withPrevious(keys.all), run)
   } finally {
@@ -174,11 +174,11 @@ async function staleEntries(
   return stale
 }
 
-function cannotComplete(journal: RotationJournal, keys: StoredKeys): RotationError {
-  const canRollBack = keys.current.recipient === journal.oldRecipient
-  const next = canRollBack
-    ? 'run rollback() to undo the rotation'
-    : `restore the key from the backup${journal.backup ? ` ${journal.backup}` : ''}`
+function cannotComplete(context: RotationContext, journal: RotationJournal): RotationError {
+  // Only called in the promoting phase, where entries may be on the missing key already.
+  const next = context.keyInEnvironment
+    ? 'set RUNBEAM_ENCRYPTION_KEY to it again'
+    : `restore from the backup${journal.backup ? ` ${journal.backup}` : ''}`
   return new RotationError(
     'ERR_ROTATION_VERIFY_FAILED',
     `The new key ${journal.newRecipient} is missing from the key store, so the rotation cannot complete: ${next}`,
@@ -186,17 +186,17 @@ function cannotComplete(journal: RotationJournal, keys: StoredKeys): RotationErr
 }
 
 /**
- * Undoes a rotation whose new key is not current yet: removes the pending versions, the pending
+ * Undoes a rotation that is still re-encrypting: removes the pending versions, the pending
  * key and the journal. See `KeyRotator.rollback`.
  */
 export async function rollbackRotation(context: RotationContext): Promise<void> {
   const journal = await requireJournal(context)
   const stages = await readKeyStages(context)
   const current = await ringOf(context, stages.current, 'current')
-  if (current.recipient !== journal.oldRecipient) {
+  if (!canRollBack(context, journal, current)) {
     throw new RotationError(
       'ERR_ROTATION_IN_PROGRESS',
-      'The new key is already current, so the rotation can only be completed: run resume()',
+      'The rotation is promoting the new key and the entries, so it can only be completed: run resume()',
       { secretName: context.journalName, provider: context.keyStore.provider },
     )
   }
@@ -206,6 +206,20 @@ export async function rollbackRotation(context: RotationContext): Promise<void> 
   await context.keyStore.delete(context.keyName, { stage: 'pending' })
   await context.journalStore.delete(context.journalName)
   context.logger.info({ rotationId: journal.id }, 'Rotation rolled back')
+}
+
+/**
+ * Returns whether a rollback loses nothing. A stored key rotation promotes entries to the new key
+ * in the promoting phase, even before the key. A key in the environment is never removed, so
+ * every entry stays readable whatever the phase.
+ */
+function canRollBack(
+  context: RotationContext,
+  journal: RotationJournal,
+  current: EncryptionKeyRing,
+): boolean {
+  const phaseAllows = context.keyInEnvironment || journal.phase === 're-encrypting'
+  return phaseAllows && current.recipient === journal.oldRecipient
 }
 
 /** Reports the key recipients and any rotation in progress. See `KeyRotator.status`. */
@@ -224,7 +238,7 @@ export async function rotationStatus(context: RotationContext): Promise<Rotation
             phase: journal.phase,
             startedAt: journal.startedAt,
             newRecipient: journal.newRecipient,
-            canRollBack: current.recipient === journal.oldRecipient,
+            canRollBack: canRollBack(context, journal, current),
           },
         }
       : {}),

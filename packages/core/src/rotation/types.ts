@@ -180,7 +180,7 @@ export interface RotationStatus {
     phase: 're-encrypting' | 'promoting'
     startedAt: string
     newRecipient: string
-    /** Whether `rollback()` is still possible: true until the new key becomes current. */
+    /** Whether `rollback()` is still possible: true until the promoting phase starts. */
     canRollBack: boolean
   }
 }

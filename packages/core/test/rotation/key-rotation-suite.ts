@@ -224,6 +224,46 @@ export function describeKeyRotation(
       expect(await readStage(stores.tokenStore, 'token-03', 'pending')).toBeUndefined()
     })
 
+    it('keeps a token on the previous key readable', async () => {
+      await rotator.rotateEncryptionKey({ backup: false })
+      // A gateway that still holds the first key saves with it after the first rotation.
+      await stores.tokenStore.put('token-04', await oldRing.encrypt(tokenPlaintext('token-04', 1)))
+      const failingKeyStore = interceptStore(stores.keyStore, {
+        beforePromote: () => Promise.reject(new Error('stopped before the key is promoted')),
+      })
+      const stopping = new KeyRotator({
+        key: { store: failingKeyStore },
+        targets: [{ store: stores.tokenStore, names: NAMES, label: 'tokens' }],
+      })
+      await expect(stopping.rotateEncryptionKey({ backup: false })).rejects.toThrow('stopped')
+      expect((await rotator.status()).inProgress).toMatchObject({ canRollBack: false })
+      await expectCode(rotator.rollback(), 'ERR_ROTATION_IN_PROGRESS')
+
+      const controller = new AbortController()
+      await expectCode(
+        rotator.resume({
+          concurrency: 1,
+          signal: controller.signal,
+          onProgress: (progress) => {
+            if (progress.phase === 'promote') controller.abort()
+          },
+        }),
+        'ERR_ROTATION_ABORTED',
+      )
+      const ring = await storedRing(stores.keyStore)
+      for (const name of NAMES) {
+        expect(await decryptCurrent(stores.tokenStore, name, ring)).toBeDefined()
+      }
+
+      await rotator.resume()
+      const newOnly = await EncryptionKeyRing.from({
+        current: (await storedRing(stores.keyStore)).currentIdentity(),
+      })
+      expect(await decryptCurrent(stores.tokenStore, 'token-04', newOnly)).toBe(
+        decoder.decode(tokenPlaintext('token-04', 1)),
+      )
+    })
+
     it('retires the previous key once no token needs it', async () => {
       const before = await rotator.retirePreviousKey({ dryRun: true })
       expect(before.retiredRecipient).toBeUndefined()
