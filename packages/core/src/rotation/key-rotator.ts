@@ -109,7 +109,8 @@ export class KeyRotator {
    * decrypts every entry. Afterwards the old key decrypts nothing the stores hold.
    *
    * @throws RotationError `ERR_ROTATION_PREVIOUS_KEY_IN_USE` with the entry names when an entry
-   * still needs the previous key, and `ERR_ROTATION_IN_PROGRESS` during a rotation.
+   * still needs the previous key, `ERR_ROTATION_UNDECRYPTABLE` with the names of entries no
+   * stored key decrypts, and `ERR_ROTATION_IN_PROGRESS` during a rotation.
    */
   retirePreviousKey(options: { dryRun?: boolean } = {}): Promise<RetireReport> {
     return retirePreviousKey(this.#context, options)

@@ -5,8 +5,11 @@ import {
   readKeyStages,
   readStage,
   ringOf,
+  ringOfStages,
+  undecryptable,
   type RotationContext,
 } from './context.js'
+import { opensWith } from './entry-steps.js'
 import { refuseInProgress } from './journal.js'
 import type { RetireReport } from './types.js'
 
@@ -23,18 +26,25 @@ export async function retirePreviousKey(
   const current = await ringOf(context, stages.current, 'current')
   const previous = stages.previous ? await ringOf(context, stages.previous, 'previous') : undefined
 
+  const everyKey = await ringOfStages(context, stages)
   const inUse: string[] = []
+  const unreadable: string[] = []
   const entries: string[] = []
   await forEachLimit(context.targets, concurrencyOf({}), undefined, async (target) => {
     const stored = await readStage(target.secretStore, target.name)
     if (!stored) return
     entries.push(target.entry)
-    const opens = await current.decrypt(stored.bytes()).then(
-      () => true,
-      () => false,
-    )
-    if (!opens) inUse.push(target.entry)
+    if (await opensWith(current, stored.bytes())) return
+    if (await opensWith(everyKey, stored.bytes())) inUse.push(target.entry)
+    else unreadable.push(target.entry)
   })
+  // Rotating or resuming would not help with these, so they get their own error.
+  if (unreadable.length > 0) {
+    throw undecryptable(
+      unreadable.sort(),
+      'Nothing was removed: restore those entries from a backup or delete them, then retire',
+    )
+  }
   if (inUse.length > 0) {
     throw new RotationError(
       'ERR_ROTATION_PREVIOUS_KEY_IN_USE',
