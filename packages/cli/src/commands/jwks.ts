@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import {
   generateSigningKey,
   publishJwks,
@@ -78,6 +79,9 @@ async function readJwks(path: string | undefined): Promise<PublicJsonWebKeySet |
 }
 
 async function generate(context: CommandContext, options: GenerateOptions): Promise<void> {
+  if (options.out !== undefined && resolve(options.out) === resolve(options.privateKeyOut)) {
+    throw usageError('--out and --private-key-out name the same file: give two paths')
+  }
   const existing = await readJwks(options.jwks)
   const key = await generateSigningKey({
     algorithm: options.alg,

@@ -105,4 +105,20 @@ describe('harmony-auth jwks', () => {
     expect(run.code).toBe(2)
     expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' } })
   })
+
+  it('exits 2 when the JWKS would replace the private key', async () => {
+    const keyFile = join(sandbox.home, 'key.pem')
+    const run = await sandbox.run([
+      '--json',
+      'jwks',
+      'generate',
+      '--private-key-out',
+      keyFile,
+      '--out',
+      join(sandbox.home, '.', 'key.pem'),
+    ])
+    expect(run.code).toBe(2)
+    expect(run.json).toMatchObject({ ok: false, error: { code: 'ERR_CLI_USAGE' } })
+    await expect(stat(keyFile)).rejects.toThrow()
+  })
 })
