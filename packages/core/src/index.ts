@@ -56,6 +56,7 @@ export type {
   VerifierCacheOptions,
   VerifyResult,
 } from './jwt/types.js'
+export type { HmacSecretEntry, TimedSecret } from './jwt/secret-window.js'
 export { encodeKeyFile, parseAgeIdentity } from './keys/age-identity.js'
 export type { ParsedIdentity } from './keys/age-identity.js'
 export { EncryptionKeyRing, isAgeFile } from './keys/encryption-key-ring.js'

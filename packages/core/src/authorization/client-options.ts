@@ -47,7 +47,14 @@ export function prepareClientOptions(options: AuthorizationClientOptions): Prepa
   const audience = options.audience === undefined ? undefined : checkedAudience(options.audience)
 
   // Secrets come last so the development-default warning is logged only for a valid configuration.
-  const secrets = resolveUserJwtSecrets({ jwtSecret: options.jwtSecret, env, production, logger })
+  const secrets = resolveUserJwtSecrets({
+    jwtSecret: options.jwtSecret,
+    previousSecretNotAfter: options.previousSecretNotAfter,
+    env,
+    production,
+    logger,
+    clock,
+  })
   const verifier = new JwtVerifier({
     algorithms: ['HS256'],
     hs256: { secrets },

@@ -1,4 +1,4 @@
-import type { SecretInput } from '../secrets/secret.js'
+import type { HmacSecretEntry } from '../jwt/secret-window.js'
 import type { Clock } from '../support/clock.js'
 import type { Logger } from '../support/logger.js'
 import type { MachineToken, MachineTokenInput } from '../token-store/machine-token.js'
@@ -29,10 +29,20 @@ export interface AuthorizeRetryOptions {
 export interface AuthorizationClientOptions {
   /**
    * HS256 secrets of user JWTs, tried in order during a rotation. Each must be at least 32 bytes;
-   * strings are used as UTF-8 bytes. Default: `RUNBEAM_JWT_SECRET`, else (outside production only)
-   * the Harmony development default, with a warning.
+   * strings are used as UTF-8 bytes. An entry `{ secret, notAfter }` verifies only while `clock`
+   * reads a time before `notAfter`. Default: `RUNBEAM_JWT_SECRET` followed by the secrets of
+   * `RUNBEAM_JWT_SECRET_PREVIOUS` (separated by commas or newlines, each trimmed), else (outside
+   * production only) the Harmony development default, with a warning.
    */
-  jwtSecret?: SecretInput | readonly SecretInput[]
+  jwtSecret?: HmacSecretEntry | readonly HmacSecretEntry[]
+  /**
+   * End of the window in which the secrets of `RUNBEAM_JWT_SECRET_PREVIOUS` verify user JWTs. From
+   * this instant of `clock` on they verify nothing, and a client constructed later logs the
+   * warning `HARMONY_AUTH_PREVIOUS_JWT_SECRET_ENDED`. Applies to the environment only, so with
+   * `jwtSecret` give `{ secret, notAfter }` entries instead.
+   * Default: none, so previous secrets verify until the variable is removed.
+   */
+  previousSecretNotAfter?: Date
   /**
    * Cloud API origins a user JWT's `iss` may name, such as `https://api.runbeam.io`. Compared
    * exactly after normalization; http is allowed only for loopback hosts outside production.
@@ -44,7 +54,10 @@ export interface AuthorizationClientOptions {
   audience?: string | readonly string[]
   /** Production forbids the development secret and http issuers. Default: from `NODE_ENV`. */
   environment?: 'production' | 'development'
-  /** Environment read for `RUNBEAM_JWT_SECRET` and `NODE_ENV`. Default `process.env`. */
+  /**
+   * Environment read for `RUNBEAM_JWT_SECRET`, `RUNBEAM_JWT_SECRET_PREVIOUS` and `NODE_ENV`.
+   * Default `process.env`.
+   */
   env?: NodeJS.ProcessEnv
   /** Time limit of one exchange attempt, response body included, in milliseconds. Default 10000. */
   timeoutMs?: number

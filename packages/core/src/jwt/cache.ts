@@ -50,7 +50,8 @@ export class VerifiedTokenCache {
     validUntilMs: number,
     nowMs: number,
   ): VerifyResult {
-    const expiresAtMs = Math.min(validUntilMs, nowMs + this.#ttlMs)
+    // A timed HS256 secret's window end bounds the entry too, so no result outlives its secret.
+    const expiresAtMs = Math.min(validUntilMs, key.notAfterMs ?? Infinity, nowMs + this.#ttlMs)
     if (expiresAtMs <= nowMs) return result
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next()

@@ -25,6 +25,8 @@ export interface PreparedKey {
   readonly fingerprint: string
   /** Set when the key leaves the key set; cached results verified with it stop counting. */
   revoked: boolean
+  /** For a timed HS256 secret, the epoch milliseconds from which it verifies nothing. */
+  readonly notAfterMs?: number
 }
 
 /** The fields a new key needs besides its material. */

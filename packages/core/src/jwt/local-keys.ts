@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises'
 import { createPublicKey, createSecretKey } from 'node:crypto'
 import { ConfigurationError } from '../errors.js'
 import { Secret } from '../secrets/secret.js'
-import type { SecretInput } from '../secrets/secret.js'
 import type {
   JwksKeySource,
   JwtAlgorithm,
@@ -20,6 +19,8 @@ import {
   publicKeyFromPem,
 } from './keys.js'
 import type { PreparedKey, SignatureParams } from './keys.js'
+import { checkSecretEntry, isInsideWindow } from './secret-window.js'
+import type { CheckedSecretEntry, HmacSecretEntry } from './secret-window.js'
 
 const MIN_SECRET_BYTES = 32
 // Space, tab, line feed and carriage return, the whitespace JSON allows (RFC 8259 section 2).
@@ -151,12 +152,15 @@ function isPublicKeyMaterial(bytes: Buffer): boolean {
 }
 
 /**
- * Prepares the HS256 secrets, in the order they are tried.
+ * Prepares the HS256 secrets, in the order they are tried. Timed entries whose `notAfter` is not
+ * after `nowMs` are checked like the others and then left out.
  *
- * @throws ConfigurationError `ERR_CONFIG_NO_VERIFICATION_KEY` without secrets, or
- *   `ERR_CONFIG_KEY_INVALID` for a secret shorter than 32 bytes or one that is public key material.
+ * @throws ConfigurationError `ERR_CONFIG_NO_VERIFICATION_KEY` without secrets or when every
+ *   secret is past its `notAfter`, or `ERR_CONFIG_KEY_INVALID` for a secret shorter than 32 bytes
+ *   or one that is public key material.
+ * @throws TypeError or RangeError for an entry of the wrong shape.
  */
-export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
+export function prepareSecrets(secrets: readonly HmacSecretEntry[], nowMs: number): PreparedKey[] {
   if (!Array.isArray(secrets)) throw new TypeError('hs256.secrets must be an array')
   if (secrets.length === 0) {
     throw new ConfigurationError(
@@ -164,40 +168,48 @@ export function prepareSecrets(secrets: readonly SecretInput[]): PreparedKey[] {
       'hs256 needs at least one secret',
     )
   }
-  return secrets.map((input: unknown) => {
-    if (!(typeof input === 'string' || input instanceof Uint8Array || Secret.isSecret(input))) {
-      throw new TypeError('each hs256 secret must be a Secret, string or Uint8Array')
-    }
-    const secret = Secret.from(input)
-    if (secret.byteLength < MIN_SECRET_BYTES) {
-      throw new ConfigurationError(
-        'ERR_CONFIG_KEY_INVALID',
-        'HS256 secret must be at least 32 bytes',
-      )
-    }
-    const copy = secret.bytes()
-    const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)
-    if (isPublicKeyMaterial(bytes)) {
-      throw new ConfigurationError(
-        'ERR_CONFIG_KEY_INVALID',
-        'HS256 secret is a public key, JWK or certificate; give a random secret of at least 32 bytes',
-      )
-    }
-    const key = createSecretKey(bytes)
-    bytes.fill(0)
-    const params: SignatureParams = {
-      digest: 'sha256',
-      key,
-      signatureBytes: 32,
-      hmac: true,
-      verifiedKey: describeKey(undefined, 'HS256', 'hs256'),
-    }
-    return {
-      kid: undefined,
-      source: 'hs256' as const,
-      params: new Map<JwtAlgorithm, SignatureParams>([['HS256', params]]),
-      fingerprint: '',
-      revoked: false,
-    }
-  })
+  const prepared = secrets.map((entry: unknown) => prepareSecret(checkSecretEntry(entry, 'hs256')))
+  const usable = prepared.filter((key) => isInsideWindow(key.notAfterMs ?? Infinity, nowMs))
+  if (usable.length === 0) {
+    throw new ConfigurationError(
+      'ERR_CONFIG_NO_VERIFICATION_KEY',
+      'Every hs256 secret is past its notAfter; add the current secret without an end',
+    )
+  }
+  return usable
+}
+
+function prepareSecret({ input, notAfterMs }: CheckedSecretEntry): PreparedKey {
+  if (!(typeof input === 'string' || input instanceof Uint8Array || Secret.isSecret(input))) {
+    throw new TypeError('each hs256 secret must be a Secret, string or Uint8Array')
+  }
+  const secret = Secret.from(input)
+  if (secret.byteLength < MIN_SECRET_BYTES) {
+    throw new ConfigurationError('ERR_CONFIG_KEY_INVALID', 'HS256 secret must be at least 32 bytes')
+  }
+  const copy = secret.bytes()
+  const bytes = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)
+  if (isPublicKeyMaterial(bytes)) {
+    throw new ConfigurationError(
+      'ERR_CONFIG_KEY_INVALID',
+      'HS256 secret is a public key, JWK or certificate; give a random secret of at least 32 bytes',
+    )
+  }
+  const key = createSecretKey(bytes)
+  bytes.fill(0)
+  const params: SignatureParams = {
+    digest: 'sha256',
+    key,
+    signatureBytes: 32,
+    hmac: true,
+    verifiedKey: describeKey(undefined, 'HS256', 'hs256'),
+  }
+  return {
+    kid: undefined,
+    source: 'hs256' as const,
+    params: new Map<JwtAlgorithm, SignatureParams>([['HS256', params]]),
+    fingerprint: '',
+    revoked: false,
+    ...(notAfterMs === Infinity ? {} : { notAfterMs }),
+  }
 }

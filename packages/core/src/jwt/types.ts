@@ -1,5 +1,5 @@
 import type { HarmonyAuthErrorCode } from '../errors.js'
-import type { SecretInput } from '../secrets/secret.js'
+import type { HmacSecretEntry } from './secret-window.js'
 import type { Clock } from '../support/clock.js'
 import type { Logger } from '../support/logger.js'
 
@@ -141,8 +141,13 @@ export type KeySource =
 
 /** HS256 secrets. Enabling HS256 takes this explicit option; a public key never serves as one. */
 export interface Hs256Options {
-  /** Secrets tried in order, for rotation. Each must be at least 32 bytes; strings are UTF-8. */
-  secrets: readonly SecretInput[]
+  /**
+   * Secrets tried in order, for rotation. Each must be at least 32 bytes; strings are UTF-8. An
+   * entry `{ secret, notAfter }` is tried only while the `clock` option reads a time before
+   * `notAfter`, so a previous secret stops verifying by itself. Entries already past `notAfter`
+   * at construction are dropped. Default for `notAfter`: none, so the secret has no end.
+   */
+  secrets: readonly HmacSecretEntry[]
 }
 
 /** Options of the verified-token cache. */

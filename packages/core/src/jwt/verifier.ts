@@ -20,6 +20,7 @@ import { resolveOptions } from './options.js'
 import type { VerifierConfig } from './options.js'
 import { decodeJsonSegment, fail, isJsonObject, parseToken } from './parse.js'
 import { RemoteJwks } from './remote-jwks.js'
+import { isInsideWindow } from './secret-window.js'
 import { SignatureChecker } from './signature.js'
 
 /**
@@ -56,7 +57,8 @@ export class JwtVerifier {
     this.#config = config
     const clock = config.clock
     this.#now = clock === undefined ? Date.now : () => readClock(clock)
-    const secrets = options.hs256 === undefined ? [] : prepareSecrets(options.hs256.secrets)
+    const secrets =
+      options.hs256 === undefined ? [] : prepareSecrets(options.hs256.secrets, this.#now())
     const remotes = config.remoteSources.map(
       (source) =>
         new RemoteJwks(source as RemoteJwksKeySource, {
@@ -105,6 +107,7 @@ export class JwtVerifier {
     const candidates =
       selected instanceof Promise ? await selected.catch(asVerificationError) : selected
     for (const key of candidates) {
+      if (key.notAfterMs !== undefined && !isInsideWindow(key.notAfterMs, nowMs)) continue
       const params = key.params.get(alg)!
       const checked = this.#signatures.check(params, parsed.signingInput, parsed.signature)
       const valid = typeof checked === 'boolean' ? checked : await checked
