@@ -102,7 +102,7 @@ export async function rotateEncryptionKey(
     newJournal(context, oldRing.recipient, newRing.recipient, snapshots, report.backup),
     context.clock,
   )
-  await writer.flush()
+  await writer.create()
   context.logger.info(
     { rotationId: writer.journal.id, recipient: newRing.recipient, entries: snapshots.length },
     'Encryption key rotation started',

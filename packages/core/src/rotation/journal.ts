@@ -167,6 +167,29 @@ export class JournalWriter {
   }
 
   /**
+   * Writes the journal of a new rotation. A store with `putIfAbsent`, such as
+   * `FilesystemSecretStore`, creates it only when no journal exists, so of two rotations started
+   * together only one goes on. Other stores write it unconditionally.
+   *
+   * @throws RotationError `ERR_ROTATION_IN_PROGRESS` when another rotation created its journal.
+   */
+  async create(): Promise<void> {
+    const store = this.#store as SecretStore & {
+      putIfAbsent?: (name: string, value: Uint8Array) => Promise<boolean>
+    }
+    if (typeof store.putIfAbsent !== 'function') return this.flush()
+    this.#journal.updatedAt = this.#clock().toISOString()
+    const bytes = new TextEncoder().encode(JSON.stringify(this.#journal))
+    if (!(await store.putIfAbsent(this.#name, bytes))) {
+      throw new RotationError(
+        'ERR_ROTATION_IN_PROGRESS',
+        'Another rotation started at the same time: wait for it, then check status()',
+        { secretName: this.#name, provider: store.provider },
+      )
+    }
+  }
+
+  /**
    * Writes the journal now and waits for every scheduled write.
    *
    * @throws The store's error when any write since the last flush failed.

@@ -28,8 +28,10 @@ import type {
  * point, and `resume()` completes an interrupted rotation from the journal kept beside the key.
  *
  * > [!WARNING]
- * > Two rotations started at the same moment on the same key are not prevented: the journal is
- * > checked before it is written, without a lock. Run one rotation at a time per key.
+ * > Two rotations started at the same moment on the same key are stopped only on a store with
+ * > `putIfAbsent` (the filesystem and memory stores), which creates the journal only when none
+ * > exists. On other stores the journal is checked before it is written, without a lock. Run one
+ * > rotation at a time per key.
  *
  * @example
  * ```ts
