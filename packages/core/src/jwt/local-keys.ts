@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { createPublicKey, createSecretKey } from 'node:crypto'
 import { ConfigurationError } from '../errors.js'
 import { Secret } from '../secrets/secret.js'
@@ -19,6 +17,7 @@ import {
   publicKeyFromPem,
 } from './keys.js'
 import type { PreparedKey, SignatureParams } from './keys.js'
+import { readKeyFile, readKeyFileSync } from './key-file.js'
 import { checkSecretEntry, isInsideWindow } from './secret-window.js'
 import type { CheckedSecretEntry, HmacSecretEntry } from './secret-window.js'
 
@@ -77,20 +76,9 @@ export function prepareLocalSource(
     return [prepareKey(key, { kid: jwkKid, pinned: jwkPin, source: 'jwk' }, accepted)]
   }
   if (source.path !== undefined) {
-    return [preparePathKey(source, readPathKey(source.path), accepted)]
+    return [preparePathKey(source, readKeyFileSync(source.path), accepted)]
   }
   throw new TypeError('each key source needs one of pem, jwk, jwks, certificate, path or jwksUrl')
-}
-
-function readPathKey(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (cause) {
-    throw new ConfigurationError('ERR_CONFIG_KEY_INVALID', 'Key file could not be read', {
-      cause,
-      source: path,
-    })
-  }
 }
 
 function preparePathKey(
@@ -100,28 +88,35 @@ function preparePathKey(
 ): PreparedKey {
   const kid = optionalString(source.kid, 'key kid')
   const pinned = optionalString(source.algorithm, 'key algorithm')
-  return prepareKey(publicKeyFromPem(text, PATH_LABELS), { kid, pinned, source: 'path' }, accepted)
+  try {
+    const key = publicKeyFromPem(text, PATH_LABELS)
+    return prepareKey(key, { kid, pinned, source: 'path' }, accepted)
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error
+    // The message of the key check describes the key, never its bytes, so it can name the file.
+    throw new ConfigurationError(
+      'ERR_CONFIG_KEY_INVALID',
+      `Key file ${source.path}: ${error.message}`,
+      {
+        ...error.details,
+        cause: error,
+        source: source.path,
+      },
+    )
+  }
 }
 
 /**
  * Reads a `path` key source again.
  *
- * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID` when the file cannot be read or parsed.
+ * @throws ConfigurationError `ERR_CONFIG_KEY_INVALID` that names the path when the file cannot be
+ *   read or parsed, or is a symbolic link, a FIFO or another non-regular file, or is too large.
  */
 export async function reloadPathKey(
   source: PathKeySource,
   accepted: ReadonlySet<string>,
 ): Promise<PreparedKey> {
-  let text: string
-  try {
-    text = await readFile(source.path, 'utf8')
-  } catch (cause) {
-    throw new ConfigurationError('ERR_CONFIG_KEY_INVALID', 'Key file could not be read', {
-      cause,
-      source: source.path,
-    })
-  }
-  return preparePathKey(source, text, accepted)
+  return preparePathKey(source, await readKeyFile(source.path), accepted)
 }
 
 /**
