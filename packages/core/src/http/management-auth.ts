@@ -1,14 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { AuthorizationClient } from '../authorization/authorization-client.js'
-import { isHarmonyAuthError } from '../errors.js'
 import type { HarmonyAuthErrorCode } from '../errors.js'
+import { safeErrorFields } from './management-log-limit.js'
+import type { SafeErrorFields } from './management-log-limit.js'
 import { REPLIES, replyForAuthorizeError } from './management-replies.js'
 import type { ManagementErrorReply } from './management-replies.js'
 
 /** The outcome of checking the bearer user JWT of a management request. */
 export type UserAuthentication =
   | { ok: true; userJwt: string }
-  | { ok: false; reply: ManagementErrorReply; code: HarmonyAuthErrorCode | undefined }
+  | { ok: false; reply: ManagementErrorReply; failure: HarmonyAuthErrorCode | SafeErrorFields }
 
 // RFC 6750 section 2.1: the scheme is case-insensitive, the credentials are a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
@@ -26,21 +27,25 @@ export async function authenticateUser(
 ): Promise<UserAuthentication> {
   const header = request.headers.authorization
   if (header === undefined || header === '') {
-    return { ok: false, reply: unauthorized(realm), code: 'ERR_JWT_AUTHORIZATION_HEADER_MISSING' }
+    return {
+      ok: false,
+      reply: unauthorized(realm),
+      failure: 'ERR_JWT_AUTHORIZATION_HEADER_MISSING',
+    }
   }
   const userJwt = BEARER.exec(header)?.[1]
   if (userJwt === undefined) {
     // Another scheme means no bearer credentials were sent, so the challenge carries no error.
     const isBearer = SCHEME.exec(header)?.[1]?.toLowerCase() === 'bearer'
     const reply = unauthorized(realm, isBearer ? 'invalid_request' : undefined)
-    return { ok: false, reply, code: 'ERR_JWT_AUTHORIZATION_HEADER_INVALID' }
+    return { ok: false, reply, failure: 'ERR_JWT_AUTHORIZATION_HEADER_INVALID' }
   }
 
   try {
     await client.verifyUserToken(userJwt)
     return { ok: true, userJwt }
   } catch (error) {
-    return { ok: false, reply: replyForUserError(error, realm), code: codeOf(error) }
+    return { ok: false, reply: replyForUserError(error, realm), failure: safeErrorFields(error) }
   }
 }
 
@@ -48,11 +53,6 @@ export async function authenticateUser(
 export function replyForUserError(error: unknown, realm: string): ManagementErrorReply {
   const reply = replyForAuthorizeError(error)
   return reply.status === 401 ? unauthorized(realm, 'invalid_token') : reply
-}
-
-/** Returns the stable code of an SDK error, `undefined` for any other value. */
-export function codeOf(error: unknown): HarmonyAuthErrorCode | undefined {
-  return isHarmonyAuthError(error) ? error.code : undefined
 }
 
 function unauthorized(

@@ -7,7 +7,9 @@ import { isJsonContentType, parseAuthorizeBody, readBody } from './management-bo
 import { checkedManagementOptions } from './management-options.js'
 import type { PreparedManagementOptions } from './management-options.js'
 import { FixedWindowRateLimiter } from './management-rate-limit.js'
-import { authenticateUser, codeOf, replyForUserError } from './management-auth.js'
+import { authenticateUser, replyForUserError } from './management-auth.js'
+import { RepeatedLogLimiter, safeErrorFields } from './management-log-limit.js'
+import type { SafeErrorFields } from './management-log-limit.js'
 import { REPLIES, sendError, sendJson } from './management-replies.js'
 import type { ManagementErrorReply } from './management-replies.js'
 
@@ -45,8 +47,22 @@ export interface ManagementHandlerOptions {
   realm?: string
   /** Source of the current time, for rate limits and `expires_in`. Default: the system clock. */
   clock?: Clock
-  /** Receives one record per failed request, with its code and status. Default: silent. */
+  /**
+   * Receives a warning per failed request with its status and code, never a header, body or
+   * error message. Repeats are limited by `failureLogIntervalSeconds`. Default: silent.
+   */
   logger?: Logger
+  /**
+   * Interval in which failures with the same status and code are logged once, in seconds, 0 to
+   * 86400. Later repeats inside it are counted, and the next record logged for that status and
+   * code carries the count as `suppressed`. 0 logs every failure. Default 60.
+   */
+  failureLogIntervalSeconds?: number
+}
+
+/** The checked options plus the state every request of one handler shares. */
+interface HandlerContext extends PreparedManagementOptions {
+  logLimiter: RepeatedLogLimiter
 }
 
 /** A node:http request listener; Express-style callers may pass `next` for unmatched paths. */
@@ -72,6 +88,11 @@ export type ManagementHandler = (
  */
 export function createManagementHandler(options: ManagementHandlerOptions): ManagementHandler {
   const prepared = checkedManagementOptions(options)
+  const logLimiter = new RepeatedLogLimiter(
+    prepared.failureLogIntervalSeconds * 1000,
+    prepared.clock,
+  )
+  const context: HandlerContext = { ...prepared, logLimiter }
   const limiter =
     prepared.rateLimit &&
     new FixedWindowRateLimiter(
@@ -80,13 +101,13 @@ export function createManagementHandler(options: ManagementHandlerOptions): Mana
       prepared.clock,
     )
   return (request, response, next) => {
-    const route = routeOf(request, prepared.basePath)
+    const route = routeOf(request, context.basePath)
     if (!route) {
       if (next) return next()
-      return fail(response, prepared, REPLIES.notFound)
+      return fail(response, context, REPLIES.notFound)
     }
-    route(request, response, prepared, limiter).catch((error: unknown) => {
-      fail(response, prepared, REPLIES.internal, codeOf(error))
+    route(request, response, context, limiter).catch((error: unknown) => {
+      fail(response, context, REPLIES.internal, safeErrorFields(error))
     })
   }
 }
@@ -103,7 +124,7 @@ function routeOf(request: IncomingMessage, basePath: string): Route | undefined 
 async function handleAuthorize(
   request: IncomingMessage,
   response: ServerResponse,
-  options: PreparedManagementOptions,
+  options: HandlerContext,
   limiter: FixedWindowRateLimiter | undefined,
 ): Promise<void> {
   if (request.method !== 'POST') {
@@ -115,7 +136,7 @@ async function handleAuthorize(
     return fail(response, options, { ...REPLIES.tooManyRequests, headers }, 'rate_limited')
   }
   const user = await authenticateUser(request, options.client, options.realm)
-  if (!user.ok) return fail(response, options, user.reply, user.code)
+  if (!user.ok) return fail(response, options, user.reply, user.failure)
   if (!isJsonContentType(request)) return fail(response, options, REPLIES.unsupportedMediaType)
 
   if (request.readableEnded) {
@@ -137,28 +158,28 @@ async function handleAuthorize(
       expires_in: result.expiresIn,
     })
   } catch (error) {
-    fail(response, options, replyForUserError(error, options.realm), codeOf(error))
+    fail(response, options, replyForUserError(error, options.realm), safeErrorFields(error))
   }
 }
 
 async function handleToken(
   request: IncomingMessage,
   response: ServerResponse,
-  options: PreparedManagementOptions,
+  options: HandlerContext,
 ): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return fail(response, options, methodNotAllowed('GET, HEAD'))
   }
   if (options.authenticateTokenRoute) {
     const user = await authenticateUser(request, options.client, options.realm)
-    if (!user.ok) return fail(response, options, user.reply, user.code)
+    if (!user.ok) return fail(response, options, user.reply, user.failure)
   }
 
   let token
   try {
     token = await options.tokenStore.load()
   } catch (error) {
-    return fail(response, options, REPLIES.readFailed, codeOf(error))
+    return fail(response, options, REPLIES.readFailed, safeErrorFields(error))
   }
   if (!token) {
     return sendError(response, { status: 404, message: 'No machine token is stored' })
@@ -178,24 +199,33 @@ function methodNotAllowed(allow: string): ManagementErrorReply {
   return { status: 405, message: 'Method not allowed', headers: { allow } }
 }
 
-/** Logs a failed request with its status and code, never a header or body, and replies. */
+/**
+ * Logs a failed request with its status and code, never a header, body or error message, unless
+ * the log limiter suppresses the record, and replies.
+ */
 function fail(
   response: ServerResponse,
-  options: PreparedManagementOptions,
+  options: HandlerContext,
   reply: ManagementErrorReply,
-  code?: string,
+  failure?: string | SafeErrorFields,
 ): void {
   const { req: request } = response
-  options.logger.warn(
-    {
-      status: reply.status,
-      code,
-      method: request.method,
-      path: (request.url ?? '').split('?')[0],
-      remoteAddress: request.socket.remoteAddress,
-    },
-    'Management request failed',
-  )
+  const { code, errorName } = typeof failure === 'string' ? { code: failure } : (failure ?? {})
+  const suppressed = options.logLimiter.admit(`${reply.status} ${code ?? ''}`)
+  if (suppressed !== undefined) {
+    options.logger.warn(
+      {
+        status: reply.status,
+        code,
+        ...(errorName === undefined ? {} : { errorName }),
+        method: request.method,
+        path: (request.url ?? '').split('?')[0],
+        remoteAddress: request.socket.remoteAddress,
+        ...(suppressed > 0 ? { suppressed } : {}),
+      },
+      'Management request failed',
+    )
+  }
   if (response.headersSent) {
     response.destroy()
     return

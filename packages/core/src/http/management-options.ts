@@ -18,6 +18,7 @@ export interface PreparedManagementOptions {
   realm: string
   clock: Clock
   logger: Logger
+  failureLogIntervalSeconds: number
 }
 
 /**
@@ -52,6 +53,12 @@ export function checkedManagementOptions(
     realm: checkedRealm(options.realm ?? 'harmony'),
     clock: checkedFunction('clock', options.clock) ?? systemClock,
     logger: checkedLogger(options.logger),
+    failureLogIntervalSeconds: checkedInteger(
+      'failureLogIntervalSeconds',
+      options.failureLogIntervalSeconds ?? 60,
+      0,
+      86_400,
+    ),
   }
 }
 

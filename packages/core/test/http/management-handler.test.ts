@@ -486,6 +486,9 @@ describe('createManagementHandler routing', () => {
     ['a body limit of the wrong type', { maxBodyBytes: '64k' }, TypeError],
     ['a realm with a quote', { realm: 'a"b' }, TypeError],
     ['a non-boolean authenticateTokenRoute', { authenticateTokenRoute: 'yes' }, TypeError],
+    ['a log interval as a string', { failureLogIntervalSeconds: '60' }, TypeError],
+    ['a negative log interval', { failureLogIntervalSeconds: -1 }, RangeError],
+    ['a fractional log interval', { failureLogIntervalSeconds: 1.5 }, RangeError],
   ])('throws for %s', async (_case, overrides, type) => {
     const setup = await setUpAuthorization()
     cleanups.push(() => setup.cloud.close())
@@ -494,5 +497,148 @@ describe('createManagementHandler routing', () => {
         ? undefined
         : { authorizationClient: setup.client, tokenStore: setup.store, ...overrides }
     expect(() => createManagementHandler(options as never)).toThrow(type)
+  })
+})
+
+describe('createManagementHandler failure logging', () => {
+  /** Starts a handler over stub parts, with a clock the test moves. */
+  async function stubbed(
+    parts: Partial<ManagementHandlerOptions>,
+    failureLogIntervalSeconds?: number,
+  ): Promise<{
+    url: string
+    log: ReturnType<typeof captureLogger>
+    advance: (ms: number) => void
+  }> {
+    let now = NOW.getTime()
+    const log = captureLogger()
+    const handler = createManagementHandler({
+      basePath: '/admin',
+      authorizationClient: {
+        verifyUserToken: () => Promise.resolve({ subject: 'user-1', origin: 'https://a.test' }),
+        authorize: () => Promise.reject(new Error('not stubbed')),
+      },
+      tokenStore: { load: () => Promise.resolve(undefined) },
+      clock: () => new Date(now),
+      logger: log.logger,
+      ...(failureLogIntervalSeconds === undefined ? {} : { failureLogIntervalSeconds }),
+      ...parts,
+    })
+    const url = await listen(createServer(handler))
+    return {
+      url,
+      log,
+      advance: (ms) => {
+        now += ms
+      },
+    }
+  }
+
+  const warnings = (log: ReturnType<typeof captureLogger>) =>
+    log.records.filter((record) => record.level === 'warn')
+
+  it('logs repeats of a code once per interval', async () => {
+    const h = await stubbed({})
+    for (let index = 0; index < 5; index += 1) {
+      expect((await fetch(`${h.url}/admin/authorize`, { method: 'POST' })).status).toBe(401)
+    }
+    expect(warnings(h.log)).toHaveLength(1)
+    expect(warnings(h.log)[0]?.fields).toMatchObject({
+      status: 401,
+      code: 'ERR_JWT_AUTHORIZATION_HEADER_MISSING',
+    })
+    expect(warnings(h.log)[0]?.fields).not.toHaveProperty('suppressed')
+
+    h.advance(59_999)
+    expect((await fetch(`${h.url}/admin/authorize`, { method: 'POST' })).status).toBe(401)
+    expect(warnings(h.log)).toHaveLength(1)
+
+    h.advance(1)
+    expect((await fetch(`${h.url}/admin/authorize`, { method: 'POST' })).status).toBe(401)
+    expect(warnings(h.log)).toHaveLength(2)
+    expect(warnings(h.log)[1]?.fields).toMatchObject({
+      status: 401,
+      code: 'ERR_JWT_AUTHORIZATION_HEADER_MISSING',
+      suppressed: 5,
+    })
+  })
+
+  it('counts each status and code apart', async () => {
+    const h = await stubbed({})
+    await fetch(`${h.url}/admin/authorize`, { method: 'POST' })
+    await fetch(`${h.url}/admin/authorize`, { method: 'POST' })
+    await fetch(`${h.url}/admin/elsewhere`)
+    await fetch(`${h.url}/admin/elsewhere`)
+    await fetch(`${h.url}/admin/authorize`, {
+      method: 'POST',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    })
+    expect(warnings(h.log).map((record) => [record.fields.status, record.fields.code])).toEqual([
+      [401, 'ERR_JWT_AUTHORIZATION_HEADER_MISSING'],
+      [404, undefined],
+      [401, 'ERR_JWT_AUTHORIZATION_HEADER_INVALID'],
+    ])
+  })
+
+  it('logs every failure with interval 0', async () => {
+    const h = await stubbed({}, 0)
+    for (let index = 0; index < 4; index += 1) {
+      await fetch(`${h.url}/admin/authorize`, { method: 'POST' })
+    }
+    expect(warnings(h.log)).toHaveLength(4)
+    expect(warnings(h.log).some((record) => 'suppressed' in record.fields)).toBe(false)
+  })
+
+  it('logs an uncoded error by name only', async () => {
+    const h = await stubbed({
+      authorizationClient: {
+        verifyUserToken: () => Promise.resolve({ subject: 'user-1', origin: 'https://a.test' }),
+        authorize: () => Promise.reject(new TypeError('CANARY-secret-in-a-message')),
+      },
+    })
+    const response = await fetch(`${h.url}/admin/authorize`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer a.b.c', 'content-type': 'application/json' },
+      body: JSON.stringify({ gateway_code: 'edge-1' }),
+    })
+    expect(response.status).toBe(500)
+    expect(await response.text()).not.toContain('CANARY')
+    expect(warnings(h.log)).toHaveLength(1)
+    expect(warnings(h.log)[0]?.fields).toMatchObject({
+      status: 500,
+      code: 'unexpected_error',
+      errorName: 'TypeError',
+    })
+    expect(h.log.text()).not.toContain('CANARY')
+  })
+
+  it('logs a plain Node.js error code', async () => {
+    const readError = Object.assign(new Error('CANARY /secret/path'), { code: 'EACCES' })
+    const h = await stubbed({ tokenStore: { load: () => Promise.reject(readError) } })
+    expect((await fetch(`${h.url}/admin/token`)).status).toBe(500)
+    expect(warnings(h.log)[0]?.fields).toMatchObject({
+      status: 500,
+      code: 'EACCES',
+      errorName: 'Error',
+    })
+    expect(h.log.text()).not.toContain('CANARY')
+  })
+
+  it('drops a code property with free text', async () => {
+    const verifyError = Object.assign(new Error('x'), { code: 'bad CANARY code', name: 'Bad Name' })
+    const h = await stubbed({
+      authorizationClient: {
+        verifyUserToken: () => Promise.reject(verifyError),
+        authorize: () => Promise.reject(new Error('not called')),
+      },
+    })
+    const response = await fetch(`${h.url}/admin/authorize`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer a.b.c' },
+    })
+    expect(response.status).toBe(500)
+    expect(warnings(h.log)[0]?.fields.code).toBe('unexpected_error')
+    expect(warnings(h.log)[0]?.fields).not.toHaveProperty('errorName')
+    expect(h.log.text()).not.toContain('CANARY')
   })
 })
