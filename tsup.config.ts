@@ -5,7 +5,6 @@ import { defineConfig } from 'tsup'
 interface PackageManifest {
   name: string
   exports: Record<string, string | { import?: { default?: string } }>
-  bin?: Record<string, string>
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
 }
@@ -15,19 +14,22 @@ function sourceOf(distPath: string): string {
   return distPath.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')
 }
 
+// Entry points that no `exports` subpath names: the CLI's bin launcher imports dist/bin.js.
+const EXTRA_ENTRIES: Record<string, string[]> = {
+  '@harmony-auth/cli': ['src/bin.ts'],
+}
+
 /**
  * Collects the entry points of the package in the current folder: every `exports` subpath with an
- * `import` branch, plus every `bin` file. Each package runs this config from its own folder.
+ * `import` branch, plus the extra entries listed above. Each package runs this config from its
+ * own folder.
  */
 function entriesOf(manifest: PackageManifest): string[] {
-  const entries = new Set<string>()
+  const entries = new Set<string>(EXTRA_ENTRIES[manifest.name] ?? [])
   for (const target of Object.values(manifest.exports)) {
     if (typeof target === 'object' && target.import?.default) {
       entries.add(sourceOf(target.import.default))
     }
-  }
-  for (const binPath of Object.values(manifest.bin ?? {})) {
-    entries.add(sourceOf(binPath))
   }
   return [...entries]
 }
