@@ -103,7 +103,8 @@ function checkOptionTypes(options: KeyRingSourceOptions): void {
 }
 
 /** Key text with the variable or file it came from, for errors. */
-interface KeyText {
+/** A key text with the variable, file or stage it came from, for error messages. */
+export interface KeyText {
   text: string
   source: string
 }
@@ -270,7 +271,7 @@ function joinWrappedLines(lines: readonly string[]): string[] {
  * Splits the previous-keys variable at commas and newlines, skipping blanks and `#` comments.
  * A wrapped base64 key, as `age-keygen | base64` prints it, stays one entry.
  */
-function splitPreviousKeys(value: string | undefined): KeyText[] {
+export function splitPreviousKeys(value: string | undefined): KeyText[] {
   if (value === undefined) return []
   return value
     .split(',')

@@ -2,6 +2,7 @@ import { NotSupportedError, SecretStoreError } from '../errors.js'
 import {
   ENCRYPTION_KEY_VARIABLE,
   PREVIOUS_ENCRYPTION_KEYS_VARIABLE,
+  splitPreviousKeys,
 } from '../keys/key-ring-source.js'
 import { Secret } from '../secrets/secret.js'
 import type { SecretGetOptions, SecretStore, StoredSecret } from '../secrets/secret-store.js'
@@ -20,13 +21,14 @@ export class EnvironmentKeyStore implements SecretStore {
     this.#env = env
   }
 
-  /** Returns every key of `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`, split at commas and newlines. */
+  /**
+   * Returns every key of `RUNBEAM_ENCRYPTION_KEY_PREVIOUS`, split as the key ring splits it, so
+   * a wrapped base64 key stays one entry.
+   */
   previousKeys(): Secret[] {
-    return (this.#env[PREVIOUS_ENCRYPTION_KEYS_VARIABLE] ?? '')
-      .split(/[,\n]/)
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '' && !entry.startsWith('#'))
-      .map((entry) => new Secret(entry))
+    return splitPreviousKeys(this.#env[PREVIOUS_ENCRYPTION_KEYS_VARIABLE]).map(
+      (entry) => new Secret(entry.text),
+    )
   }
 
   get(name: string, options: SecretGetOptions = {}): Promise<StoredSecret> {

@@ -56,6 +56,20 @@ describe('KeyRotator with the key in the environment', () => {
     })
   })
 
+  it('reads a wrapped base64 previous key as one key', async () => {
+    // `age-keygen | base64` wraps at 76 columns; the variable keeps those line breaks.
+    const wrapped = Buffer.from(`${oldRing.currentIdentity().text()}\n`)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n')
+    expect(wrapped).toContain('\n')
+    env.RUNBEAM_ENCRYPTION_KEY_PREVIOUS = wrapped
+    const report = await rotator.rotateEncryptionKey({ backup: false })
+    expect(report.previousRecipient).toBe(oldRing.recipient)
+    for (const name of NAMES) {
+      expect(await decryptCurrent(store, name, newRing)).toBe(decoder.decode(tokenPlaintext(name)))
+    }
+  })
+
   it('changes nothing without the old key', async () => {
     delete env.RUNBEAM_ENCRYPTION_KEY_PREVIOUS
     const before = await snapshot()
