@@ -1,5 +1,3 @@
-// PARALLEL WORK NOTE (temporary, the lead removes it): several helpers edit this tree at once.
-// Before you edit or commit, read /tmp/briefs/base.md: git protocol, deadlines and shared contracts.
 /**
  * Every error code the SDK raises. Codes are stable: callers and tests match on `code`, never on
  * message text, and a code is never reused for another condition.

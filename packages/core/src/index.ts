@@ -1,5 +1,3 @@
-// PARALLEL WORK NOTE (temporary, the lead removes it): several helpers edit this tree at once.
-// Before you edit or commit, read /tmp/briefs/base.md: git protocol, deadlines and shared contracts.
 export {
   AuthorizationError,
   ConfigurationError,
