@@ -102,6 +102,16 @@ describe('verified-token cache', () => {
     expect(await verifier.verify(b)).not.toBe(resultB)
   })
 
+  it('keeps a hot entry while many others come and go', async () => {
+    const { verifier } = setup({ cache: { maxEntries: 8 } })
+    const hot = token({ jti: 'hot' })
+    const hotResult = await verifier.verify(hot)
+    for (let index = 0; index < 50; index++) {
+      await verifier.verify(token({ jti: `cold-${index}` }))
+      expect(await verifier.verify(hot)).toBe(hotResult)
+    }
+  })
+
   it('forgets results of a key that left the key set', async () => {
     const path = join(folder, 'key.pem')
     writeFileSync(path, rsa.spki)
