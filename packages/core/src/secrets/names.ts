@@ -10,15 +10,15 @@ export function isValidName(value: unknown): value is string {
 /**
  * Checks an instance id or secret name and returns it.
  *
- * @param what - How the value is described in the error, for example `instanceId`.
+ * @param label - The name of the value in the error message, for example `instanceId`.
  * @throws HarmonyAuthError `ERR_SECRET_INVALID_NAME` when the value is not 1 to 128 characters of
  * `[A-Za-z0-9._-]`, or is `.` or `..`.
  */
-export function assertValidName(value: unknown, what: string): string {
+export function assertValidName(value: unknown, label: string): string {
   if (isValidName(value)) return value
   throw new HarmonyAuthError(
     'ERR_SECRET_INVALID_NAME',
-    `Invalid ${what}: use 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or '..'`,
-    { source: what },
+    `Invalid ${label}: use 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or '..'`,
+    { source: label },
   )
 }
