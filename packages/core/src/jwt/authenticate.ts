@@ -66,13 +66,22 @@ export function reportFailure(
   logger: Logger,
   onFailure: ((failure: VerificationFailure) => void) | undefined,
 ): void {
-  logger.debug({ ...failure }, 'bearer token rejected')
+  // A throwing logger must not turn a 401 into a 500, so its errors are dropped here.
+  try {
+    logger.debug({ ...failure }, 'bearer token rejected')
+  } catch {
+    // Nothing else can report it: the logger itself failed.
+  }
   if (onFailure === undefined) return
   const logHookError = (error: unknown): void => {
-    logger.error(
-      { err: error, code: failure.code },
-      'onFailure hook threw; the request is still rejected',
-    )
+    try {
+      logger.error(
+        { err: error, code: failure.code },
+        'onFailure hook threw; the request is still rejected',
+      )
+    } catch {
+      // The logger failed too; the request is still rejected.
+    }
   }
   try {
     // An async hook fits the void return type, and its rejection would otherwise go unhandled,

@@ -124,6 +124,21 @@ describe('JwtVerifier.authenticate', () => {
     expect(failures).toEqual([{ code: 'ERR_JWT_KEY_NOT_FOUND', kid: 'k1' }])
   })
 
+  it('survives a logger that throws', async () => {
+    const throwing = (): never => {
+      throw new Error('log sink down')
+    }
+    const target = verifier({
+      logger: { debug: throwing, info: throwing, warn: throwing, error: throwing },
+      onFailure: () => {
+        throw new Error('metrics down')
+      },
+    })
+    const result = await target.authenticate(`Bearer ${expired}`)
+    expect(result.ok).toBe(false)
+    expect(result).toMatchObject({ status: 401 })
+  })
+
   it('survives an onFailure hook that throws', async () => {
     const log = logger()
     const target = verifier({
