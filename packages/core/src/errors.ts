@@ -80,7 +80,7 @@ export const ERROR_CODES = [
 /** A stable error code of the form `ERR_<AREA>_<CONDITION>`. */
 export type HarmonyAuthErrorCode = (typeof ERROR_CODES)[number]
 
-/** Safe context attached to an error. Never holds a token, key or secret value. */
+/** Safe context attached to an error. It never contains a token, key or secret value. */
 export interface ErrorDetails {
   /** The claim that failed a check, for example `exp`. */
   claim?: string
@@ -136,7 +136,7 @@ export class HarmonyAuthError extends Error {
     Object.defineProperty(this, BRAND, { value: true })
   }
 
-  /** Returns the code, message and safe details, so logging the error never leaks its cause. */
+  /** Returns the code, message and safe details, leaving out `cause`, which may contain unsafe text. */
   toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, ...this.details }
   }

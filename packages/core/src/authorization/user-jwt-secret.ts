@@ -33,10 +33,11 @@ export interface UserJwtSecretSources {
 export type UserJwtSecret = Secret | { secret: Secret; notAfter: Date }
 
 /**
- * Returns the HS256 secrets of user JWTs, in the order they are tried: the `jwtSecret` option;
- * else `RUNBEAM_JWT_SECRET` followed by each secret of `RUNBEAM_JWT_SECRET_PREVIOUS`, bounded by
- * `previousSecretNotAfter`; else (outside production only) the development default, which logs a
- * warning. Secrets already past their `notAfter` are left out.
+ * Returns the HS256 secrets of user JWTs in the order they are tried. The `jwtSecret` option
+ * comes first. Without it, `RUNBEAM_JWT_SECRET` is followed by each secret of
+ * `RUNBEAM_JWT_SECRET_PREVIOUS`, which `previousSecretNotAfter` bounds. Without either, and only
+ * outside production, the development default is used and a warning is logged. Secrets already
+ * past their `notAfter` are left out.
  *
  * @throws ConfigurationError `ERR_CONFIG_JWT_SECRET_MISSING` in production without a secret, when
  *   every secret is past its `notAfter`, or when only `RUNBEAM_JWT_SECRET_PREVIOUS` is set.

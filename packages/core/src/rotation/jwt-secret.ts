@@ -9,7 +9,7 @@ export const MIN_JWT_SECRET_BYTES = 32
 
 /** Options for {@link rotateJwtSecret}. */
 export interface RotateJwtSecretOptions {
-  /** The store that holds the secret. */
+  /** The store that contains the secret. */
   store: SecretStore
   /** Name of the secret in the store, for example `jwt-secret`. */
   name: string
@@ -25,7 +25,7 @@ export interface RotateJwtSecretOptions {
   dryRun?: boolean
 }
 
-/** What {@link rotateJwtSecret} did. Contains no secret value. */
+/** Report of {@link rotateJwtSecret}. Contains no secret value. */
 export interface JwtSecretRotationReport {
   /** The secret name. */
   name: string
@@ -33,7 +33,7 @@ export interface JwtSecretRotationReport {
   provider: string
   /** Random bytes in the new secret. */
   byteLength: number
-  /** Where the new secret is now: `current` after promotion, `pending` otherwise. */
+  /** Stage of the new secret: `current` after promotion, `pending` otherwise. */
   stage: 'current' | 'pending'
   /** Whether a current secret existed; after promotion it is the `previous` stage. */
   hadCurrent: boolean

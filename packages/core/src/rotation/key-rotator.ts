@@ -23,9 +23,9 @@ import type {
 
 /**
  * Rotates the encryption key of one or many token stores, backs them up and restores them, and
- * rotates HS256 secrets. Every step survives a crash: each entry is either entirely on the old
- * key or entirely on the new one, the key ring in the key store decrypts every entry at any
- * point, and `resume()` completes an interrupted rotation from the journal kept beside the key.
+ * rotates HS256 secrets. Every step survives a crash. Each entry is either entirely on the old
+ * key or entirely on the new one, and the key ring in the key store decrypts every entry at any
+ * point. `resume()` completes an interrupted rotation from the journal kept beside the key.
  *
  * > [!WARNING]
  * > Two rotations started at the same moment on the same key are stopped only on a store with
@@ -52,10 +52,10 @@ export class KeyRotator {
   }
 
   /**
-   * Rotates the encryption key: checks that the current key ring decrypts every entry, writes
-   * the backup, stores a new key as pending, writes every entry's pending version encrypted to
-   * it, promotes the key and then each entry, and checks that the new key alone decrypts every
-   * entry. A dry run stops after the check and writes nothing.
+   * Rotates the encryption key. It checks that the current key ring decrypts every entry, writes
+   * the backup and stores a new key as pending. Then it writes every entry's pending version
+   * encrypted to that key, promotes the key and then each entry, and checks that the new key
+   * alone decrypts every entry. A dry run stops after the first check and writes nothing.
    *
    * @throws RotationError `ERR_ROTATION_UNDECRYPTABLE` with the entry names when the key ring
    * cannot decrypt an entry; nothing is changed then. `ERR_ROTATION_IN_PROGRESS` when an earlier

@@ -4,12 +4,12 @@ import type { Clock } from '../support/clock.js'
 import type { Logger } from '../support/logger.js'
 
 /**
- * Where the encryption key lives: a name in a SecretStore whose stages hold the current, pending
+ * Location of the encryption key: a name in a SecretStore whose stages contain the current, pending
  * and previous keys. A key file `/path/encryption.key` is the name `encryption.key` in a
  * `FilesystemSecretStore` rooted at `/path`.
  */
 export interface StoredKeyLocation {
-  /** The store that holds the key. */
+  /** The store that contains the key. */
   store: SecretStore
   /** The key name. Default `encryption.key`. */
   name?: string
@@ -32,12 +32,12 @@ export interface EnvironmentKeyLocation {
   store?: never
 }
 
-/** Where the encryption key lives: stored in a SecretStore, or given in the environment. */
+/** Location of the encryption key: a SecretStore, or the environment. */
 export type KeyLocation = StoredKeyLocation | EnvironmentKeyLocation
 
 /** A set of encrypted entries to rotate: names in one SecretStore. */
 export interface RotationTarget {
-  /** The store that holds the entries. */
+  /** The store that contains the entries. */
   store: SecretStore
   /** Entry names. Names that do not exist are skipped. Default `['auth.json']`. */
   names?: readonly string[]
@@ -45,7 +45,7 @@ export interface RotationTarget {
   label?: string
 }
 
-/** Where and to whom a backup archive is written. */
+/** Destination and recovery recipients of a backup archive. */
 export interface BackupDestination {
   /** Path of the archive file. An existing file is never overwritten. */
   to: string
@@ -55,7 +55,7 @@ export interface BackupDestination {
 
 /** Options of {@link KeyRotator}. */
 export interface KeyRotatorOptions {
-  /** Where the encryption key lives. */
+  /** Location of the encryption key. */
   key: KeyLocation
   /** The encrypted entries, usually the token stores. */
   targets: readonly RotationTarget[]
@@ -98,7 +98,7 @@ export interface RotateEncryptionKeyOptions extends RunOptions {
   backup: BackupDestination | false
 }
 
-/** What an encryption-key rotation did, or would do in a dry run. Holds public data only. */
+/** Report of an encryption-key rotation, or of what a dry run would do. Public data only. */
 export interface EncryptionKeyRotationReport {
   /** Whether nothing was written. */
   dryRun: boolean
@@ -118,7 +118,7 @@ export interface EncryptionKeyRotationReport {
   durationMs: number
 }
 
-/** What `KeyRotator.retirePreviousKey` did. */
+/** Report of `KeyRotator.retirePreviousKey`. */
 export interface RetireReport {
   dryRun: boolean
   /** The recipient of the removed key; absent when there was no previous key. */
@@ -132,7 +132,7 @@ export interface RetireReport {
   entries: string[]
 }
 
-/** What `KeyRotator.backup` wrote. */
+/** Report of the archive that `KeyRotator.backup` wrote. */
 export interface BackupReport {
   /** Path of the archive. */
   path: string
@@ -157,7 +157,7 @@ export interface RestoreOptions {
 /** A change a restore makes to one stored value. */
 export type RestoreAction = 'create' | 'replace' | 'unchanged'
 
-/** What `KeyRotator.restore` did, or would do in a dry run. */
+/** Report of `KeyRotator.restore`, or of what a dry run would change. */
 export interface RestoreReport {
   dryRun: boolean
   /** When the archive was written. */
@@ -168,7 +168,7 @@ export interface RestoreReport {
   entries: { entry: string; action: RestoreAction }[]
 }
 
-/** What `KeyRotator.status` reports. */
+/** State of the key and of any rotation, as `KeyRotator.status` returns it. */
 export interface RotationStatus {
   /** The recipient of the current key. */
   recipient: string
